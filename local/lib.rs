@@ -1,0 +1,7 @@
+//! The local portal: every Lambda handler behind the same routes as API
+//! Gateway, the static web front end, and a demo organization, on the
+//! embedded store. `cargo run` starts it (see `main.rs`).
+
+pub mod demo;
+pub mod routes;
+pub mod server;

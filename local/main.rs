@@ -1,0 +1,155 @@
+//! `cargo run`: the whole portal on this machine, no AWS account needed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use servicedesk::{demo, server};
+use servicedesk_shared::App;
+use servicedesk_shared::auth::tokens::TokenSettings;
+use servicedesk_shared::clock::SystemClock;
+use servicedesk_shared::ids::UuidV7;
+use servicedesk_shared::secret::Secret;
+use servicedesk_shared::store::embedded::EmbeddedStore;
+
+const USAGE: &str = "usage: servicedesk [--port PORT] [--host ADDR] [--data-dir DIR] [--web-dir DIR]
+  --port      port to listen on (env SERVICEDESK_PORT, default 3000)
+  --host      address to bind (env SERVICEDESK_HOST, default 127.0.0.1)
+  --data-dir  where the store, secret and outbox live (env SERVICEDESK_DATA_DIR, default ./data)
+  --web-dir   static front end to serve (default: the repository's web/)";
+
+struct Options {
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    web_dir: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut port = env("SERVICEDESK_PORT").unwrap_or_else(|| "3000".into());
+    let mut host = env("SERVICEDESK_HOST").unwrap_or_else(|| "127.0.0.1".into());
+    let mut data_dir = env("SERVICEDESK_DATA_DIR").unwrap_or_else(|| "data".into());
+    let mut web_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web").to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let target = match flag.as_str() {
+            "--port" => &mut port,
+            "--host" => &mut host,
+            "--data-dir" => &mut data_dir,
+            "--web-dir" => &mut web_dir,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        };
+        *target = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("port must be a number from 1 to 65535, got {port}"))?;
+    let ip = host
+        .parse()
+        .map_err(|_| format!("host must be an IP address, got {host}"))?;
+    Ok(Options {
+        addr: SocketAddr::new(ip, port),
+        data_dir: data_dir.into(),
+        web_dir: web_dir.into(),
+    })
+}
+
+/// The app secret lives in the data folder, generated on first start and
+/// readable by the owner only. It never enters the repository.
+fn load_or_create_secret(data_dir: &std::path::Path) -> Result<Secret, String> {
+    let path = data_dir.join("secret.key");
+    if path.exists() {
+        let raw =
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return Secret::from_base64(&raw).map_err(|e| format!("{} {e}", path.display()));
+    }
+    let secret = Secret::generate();
+    std::fs::write(&path, secret.to_base64()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    }
+    Ok(secret)
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(message) = run().await {
+        eprintln!("servicedesk: {message}");
+        std::process::exit(2);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let options = options()?;
+    std::fs::create_dir_all(&options.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", options.data_dir.display()))?;
+    let secret = load_or_create_secret(&options.data_dir)?;
+    let store = EmbeddedStore::open(&options.data_dir.join("servicedesk.redb")).map_err(|e| {
+        format!(
+            "{e} (is another servicedesk already running on this data folder? stop it or pass --data-dir)"
+        )
+    })?;
+    let app = Arc::new(App::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7),
+        &secret,
+        TokenSettings {
+            issuer: "servicedesk".into(),
+            audience: "servicedesk-api".into(),
+        },
+    ));
+    let seeded = demo::seed(&app)
+        .await
+        .map_err(|e| format!("cannot create demo data: {e}"))?;
+
+    let listener = tokio::net::TcpListener::bind(options.addr).await.map_err(|e| {
+        format!(
+            "cannot listen on {} ({e}); pass --port to choose another port",
+            options.addr
+        )
+    })?;
+    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+
+    println!("\nservicedesk portal: {url}");
+    println!(
+        "  data:  {}{}",
+        options.data_dir.display(),
+        if seeded { " (demo data created)" } else { "" }
+    );
+    println!("  stop:  press Ctrl+C\n");
+    println!(
+        "Demo accounts ({}, dev tokens valid 12 h; new ones: POST {url}/dev/token {{\"email\": ...}}):",
+        demo::ORGANIZATION_NAME
+    );
+    for user in &demo::USERS {
+        let token = demo::token_for(&app, user.email)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "  {:<22} {:?}\n    Authorization: Bearer {token}",
+            user.email, user.role
+        );
+    }
+    println!();
+
+    let router = server::router(app.clone(), options.web_dir).merge(demo::dev_routes(app));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("\nservicedesk: stopped");
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,164 @@
+//! The HTTP edge every Lambda shares (API Gateway HTTP API, payload v2):
+//! reading requests, authenticating, rendering responses and problems.
+//! Errors become `application/problem+json` here and nowhere else.
+
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::Actor;
+use crate::{App, Error, Result};
+
+/// The largest JSON body any endpoint accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Turns a handler's result into the response, rendering errors as problems.
+pub fn respond(result: Result<Response<Body>>) -> Response<Body> {
+    result.unwrap_or_else(|err| problem(&err))
+}
+
+/// The RFC 9457 rendering of an error.
+pub fn problem(err: &Error) -> Response<Body> {
+    let problem = err.to_problem();
+    let body = serde_json::to_string(&problem).unwrap_or_else(|_| unreachable!("problems are plain data"));
+    let mut response = base_response(problem.status, "application/problem+json", body);
+    if matches!(err, Error::Unauthenticated(_)) {
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+        );
+    }
+    response
+}
+
+fn base_response(status: u16, content_type: &'static str, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Responses carry customer data: never cache them in shared caches.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+}
+
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    let body = serde_json::to_string(body).unwrap_or_else(|e| unreachable!("responses are plain data: {e}"));
+    base_response(status.as_u16(), "application/json", body)
+}
+
+/// `201 Created` with the new resource and its location.
+pub fn created<T: Serialize>(location: &str, body: &T) -> Response<Body> {
+    let mut response = json(StatusCode::CREATED, body);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub fn authenticate(app: &App, req: &Request) -> Result<Actor> {
+    let header = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(|| Error::Unauthenticated("this endpoint requires an access token".into()))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
+    app.tokens.verify(token)
+}
+
+/// Parses a JSON body into `T`, naming the offending field on failure.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
+    let is_json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json") || v.to_ascii_lowercase().ends_with("+json")
+        });
+    if !is_json {
+        return Err(Error::UnsupportedMediaType);
+    }
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => b"",
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => b"",
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(Error::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::BadRequest(
+            "the request body is empty; send a JSON object".into(),
+        ));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            Error::BadRequest(format!("the body is not valid JSON ({inner})"))
+        } else if path == "." {
+            // Missing or unknown top-level fields: serde names them in the message.
+            let message = inner.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .map(str::to_owned)
+                .unwrap_or_else(|| "body".to_owned());
+            Error::invalid(field, strip_position(&message))
+        } else {
+            Error::invalid(path, strip_position(&inner.to_string()))
+        }
+    })
+}
+
+/// serde_json appends " at line 1 column 42"; the field name says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// A path parameter (`/tickets/{number}`), as API Gateway extracted it.
+pub fn path_param<'a>(req: &'a Request, name: &'static str) -> Result<String> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::BadRequest(format!("missing path parameter {name}")))
+}
+
+/// A query string parameter; repeated parameters are refused to avoid ambiguity.
+pub fn query_param(req: &Request, name: &'static str) -> Result<Option<String>> {
+    let Some(params) = req.query_string_parameters_ref() else {
+        return Ok(None);
+    };
+    match params.all(name) {
+        None => Ok(None),
+        Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
+        Some(_) => Err(Error::invalid(name, "must be given at most once")),
+    }
+}
+
+/// A query parameter parsed as one of the snake_case values of `T`.
+pub fn query_enum<T: DeserializeOwned>(req: &Request, name: &'static str) -> Result<Option<T>> {
+    query_param(req, name)?
+        .map(|raw| {
+            serde_json::from_value(serde_json::Value::String(raw.clone()))
+                .map_err(|e| Error::invalid(name, strip_position(&e.to_string())))
+        })
+        .transpose()
+}

@@ -1,0 +1,37 @@
+//! Who is asking ([`Actor`]), how we know ([`tokens`]), and what they may do
+//! ([`policy`]).
+
+pub mod policy;
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{OrganizationId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Agent,
+}
+
+/// An authenticated caller. Anonymous callers have no `Actor`: every
+/// endpoint that needs one answers 401 before doing anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A member of a customer organization.
+    Customer {
+        user: UserId,
+        organization: OrganizationId,
+    },
+    /// Support staff.
+    Agent { user: UserId },
+}
+
+impl Actor {
+    pub fn user(&self) -> &UserId {
+        match self {
+            Self::Customer { user, .. } | Self::Agent { user } => user,
+        }
+    }
+}

@@ -1,0 +1,187 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Description, Email, OptionalText, OrganizationId, TicketNumber, Title, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestType {
+    Incident,
+    FeatureRequest,
+    Question,
+    GeneralRequest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+/// The workflow: new → open → in progress / awaiting customer → resolved → closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Open,
+    InProgress,
+    AwaitingCustomer,
+    Resolved,
+    Closed,
+}
+
+/// What lists filter on: still being worked on, or done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusClass {
+    Open,
+    Completed,
+}
+
+impl Status {
+    pub fn class(self) -> StatusClass {
+        match self {
+            Self::Resolved | Self::Closed => StatusClass::Completed,
+            _ => StatusClass::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Every member of the requester's organization sees the ticket.
+    Organization,
+    /// Only the requester, participants and support staff see it.
+    Private,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<OptionalText>,
+}
+
+/// A validated request to open a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    pub request_type: RequestType,
+    pub priority: Priority,
+    pub title: Title,
+    pub description: Description,
+    pub product: Option<OptionalText>,
+    pub serial_number: Option<OptionalText>,
+    pub contact: Contact,
+    pub visibility: Visibility,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub number: TicketNumber,
+    pub request_type: RequestType,
+    pub priority: Priority,
+    pub status: Status,
+    pub visibility: Visibility,
+    pub title: Title,
+    pub description: Description,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<OptionalText>,
+    #[serde(default)]
+    pub contact: Contact,
+    pub organization_id: OrganizationId,
+    pub requester_id: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// When the ticket last became resolved or closed; orders "recently completed".
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub completed_at: Option<OffsetDateTime>,
+    /// Incremented on every change; writes are conditional on it (optimistic locking).
+    pub version: u64,
+}
+
+impl Ticket {
+    pub fn open(
+        number: TicketNumber,
+        new: NewTicket,
+        requester_id: UserId,
+        organization_id: OrganizationId,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            number,
+            request_type: new.request_type,
+            priority: new.priority,
+            status: Status::New,
+            visibility: new.visibility,
+            title: new.title,
+            description: new.description,
+            product: new.product,
+            serial_number: new.serial_number,
+            contact: new.contact,
+            organization_id,
+            requester_id,
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+            version: 1,
+        }
+    }
+
+    pub fn summary(&self) -> TicketSummary {
+        TicketSummary {
+            number: self.number,
+            title: self.title.clone(),
+            status: self.status,
+            priority: self.priority,
+            request_type: self.request_type,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// One row of a ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub number: TicketNumber,
+    pub title: Title,
+    pub status: Status,
+    pub priority: Priority,
+    pub request_type: RequestType,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An append-only entry of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: UserId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Created { status: Status, priority: Priority },
+}

@@ -1,0 +1,120 @@
+//! The one error type of the domain, and its RFC 9457 rendering.
+//!
+//! Every failure a caller can cause maps to a 4xx with a message that says
+//! what to do next; only failures of our dependencies map to 5xx (503, since
+//! they are worth retrying). [`Error::to_problem`] is the only place where
+//! errors become HTTP.
+
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field of the request is missing or invalid.
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+
+    /// The request as a whole cannot be understood (malformed JSON, bad cursor, ...).
+    #[error("{0}")]
+    BadRequest(String),
+
+    /// The request body exceeds what the endpoint accepts.
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+
+    /// The body is not JSON although the endpoint only takes JSON.
+    #[error("expected a JSON body with content-type application/json")]
+    UnsupportedMediaType,
+
+    /// No or an invalid credential.
+    #[error("{0}")]
+    Unauthenticated(String),
+
+    /// Authenticated, but the action is not allowed for this actor.
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// The resource does not exist *or the caller may not see it*: the two
+    /// are indistinguishable on purpose.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+
+    /// A concurrent change won, or the resource is in the wrong state.
+    #[error("{0}")]
+    Conflict(String),
+
+    /// A dependency (store, mail, ...) failed; the request may be retried.
+    #[error("service temporarily unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidField { .. } => 422,
+            Self::BadRequest(_) => 400,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Unavailable(_) => 503,
+        }
+    }
+
+    /// The RFC 9457 problem document for this error.
+    pub fn to_problem(&self) -> Problem {
+        let (slug, title) = match self {
+            Self::InvalidField { .. } => ("invalid-field", "A field is missing or invalid"),
+            Self::BadRequest(_) => ("bad-request", "The request could not be understood"),
+            Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
+            Self::Forbidden(_) => ("forbidden", "Not allowed"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
+        };
+        let detail = match self {
+            // Never leak dependency internals to callers; they are logged instead.
+            Self::Unavailable(_) => "A dependency did not answer. Please retry in a moment.".into(),
+            Self::Unauthenticated(m) => {
+                format!("{m}. Sign in again and send the token as 'Authorization: Bearer <token>'.")
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("https://servicedesk.dev/problems/{slug}"),
+            title,
+            status: self.status(),
+            detail,
+            field: match self {
+                Self::InvalidField { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// An RFC 9457 problem details document (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// The offending field, for `invalid-field` problems, so forms can show
+    /// the message next to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}

@@ -1,0 +1,27 @@
+//! The servicedesk domain crate.
+//!
+//! Everything a capability needs lives here once: validated domain values
+//! ([`domain`]), who may do what ([`auth`]), the single-table data model and
+//! the storage port with its adapters ([`store`]), the use cases
+//! ([`tickets`]), and the thin HTTP layer every Lambda shares ([`api`]).
+//! Functions under `functions/` only parse, call a use case and render.
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cursor;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod secret;
+pub mod store;
+pub mod tickets;
+
+#[cfg(feature = "lambda")]
+pub mod lambda;
+
+pub use app::App;
+pub use error::{Error, Result};

@@ -1,0 +1,315 @@
+//! The storage port: a thin, item-level interface shaped after DynamoDB, so
+//! the single-table design ([`model`]) lives once in the domain and each
+//! backend only translates these few operations.
+//!
+//! Semantics every backend keeps (checked by [`conformance`]):
+//! - items are maps of attributes keyed by `PK` + `SK` (strings);
+//! - a write may carry a [`Condition`]; a failed condition changes nothing;
+//! - [`ItemStore::transact`] applies all writes or none, and reports which
+//!   write's condition failed; one transaction touches an item at most once;
+//! - [`ItemStore::increment`] is atomic and creates the counter at zero;
+//! - [`ItemStore::query`] reads one partition of the table or of a sparse
+//!   index (items lacking the index's key attributes are not in it), ordered
+//!   by sort key (then by table key, so order is total), a page at a time.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[cfg(feature = "test-support")]
+pub mod conformance;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "embedded")]
+pub mod embedded;
+pub mod model;
+
+/// Attribute names of the table key.
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+
+/// An item: its attributes, which always include `PK` and `SK` as strings.
+pub type Attributes = Map<String, Value>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item(pub Attributes);
+
+impl Item {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        let mut attrs = Attributes::new();
+        attrs.insert(PK.into(), Value::String(pk.into()));
+        attrs.insert(SK.into(), Value::String(sk.into()));
+        Self(attrs)
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn key(&self) -> Result<Key, StoreError> {
+        Ok(Key {
+            pk: self.string(PK)?.to_owned(),
+            sk: self.string(SK)?.to_owned(),
+        })
+    }
+
+    pub fn string(&self, name: &str) -> Result<&str, StoreError> {
+        self.0
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| StoreError::Corrupt(format!("attribute {name} missing or not a string")))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+/// The primary key of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+}
+
+/// A condition on the item's state at the time of the write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The item does not exist (create, never overwrite).
+    NotExists,
+    /// The item exists.
+    Exists,
+    /// The item exists and the attribute equals the value (optimistic locking).
+    Equals(String, Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Replace the whole item.
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
+    /// Set and remove attributes, creating the item if it does not exist.
+    Update {
+        key: Key,
+        set: Attributes,
+        remove: Vec<String>,
+        condition: Option<Condition>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
+    /// Write nothing, but fail the transaction unless the condition holds.
+    Check {
+        key: Key,
+        condition: Condition,
+    },
+}
+
+impl Write {
+    pub fn key(&self) -> Result<Key, StoreError> {
+        match self {
+            Self::Put { item, .. } => item.key(),
+            Self::Update { key, .. } | Self::Delete { key, .. } | Self::Check { key, .. } => Ok(key.clone()),
+        }
+    }
+
+    pub fn condition(&self) -> Option<&Condition> {
+        match self {
+            Self::Put { condition, .. } | Self::Update { condition, .. } | Self::Delete { condition, .. } => {
+                condition.as_ref()
+            }
+            Self::Check { condition, .. } => Some(condition),
+        }
+    }
+}
+
+/// The sparse global secondary indexes. Each has string key attributes
+/// `GSIn` + `PK`/`SK`; what they hold is decided by [`model`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Index {
+    Gsi1,
+    Gsi2,
+    Gsi3,
+    Gsi4,
+}
+
+impl Index {
+    pub const ALL: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gsi1 => "GSI1",
+            Self::Gsi2 => "GSI2",
+            Self::Gsi3 => "GSI3",
+            Self::Gsi4 => "GSI4",
+        }
+    }
+
+    pub fn pk_attr(self) -> &'static str {
+        match self {
+            Self::Gsi1 => "GSI1PK",
+            Self::Gsi2 => "GSI2PK",
+            Self::Gsi3 => "GSI3PK",
+            Self::Gsi4 => "GSI4PK",
+        }
+    }
+
+    pub fn sk_attr(self) -> &'static str {
+        match self {
+            Self::Gsi1 => "GSI1SK",
+            Self::Gsi2 => "GSI2SK",
+            Self::Gsi3 => "GSI3SK",
+            Self::Gsi4 => "GSI4SK",
+        }
+    }
+}
+
+/// Where a page starts: the position of the last item of the previous page.
+/// For index queries the index key is part of the position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub pk: String,
+    pub sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_sk: Option<String>,
+}
+
+impl Position {
+    /// The position of `item` in a query over `index` (or the table).
+    pub fn of(item: &Item, index: Option<Index>) -> Result<Self, StoreError> {
+        let key = item.key()?;
+        let (index_pk, index_sk) = match index {
+            Some(ix) => (
+                Some(item.string(ix.pk_attr())?.to_owned()),
+                Some(item.string(ix.sk_attr())?.to_owned()),
+            ),
+            None => (None, None),
+        };
+        Ok(Self {
+            pk: key.pk,
+            sk: key.sk,
+            index_pk,
+            index_sk,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// `None` queries the table itself.
+    pub index: Option<Index>,
+    pub partition: String,
+    /// Only sort keys starting with this prefix (empty: all).
+    pub sort_prefix: String,
+    /// `true` for ascending sort keys, `false` for newest-first lists.
+    pub ascending: bool,
+    pub limit: u32,
+    pub start_after: Option<Position>,
+}
+
+impl Query {
+    pub fn partition(index: Option<Index>, partition: impl Into<String>) -> Self {
+        Self {
+            index,
+            partition: partition.into(),
+            sort_prefix: String::new(),
+            ascending: true,
+            limit: 100,
+            start_after: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// `false` guarantees there is nothing after this page. (`true` may still
+    /// be followed by an empty page, as on DynamoDB.)
+    pub more: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The condition of a single write failed.
+    #[error("condition failed")]
+    ConditionFailed,
+    /// The condition of the write at this position of a transaction failed;
+    /// nothing was written.
+    #[error("condition of transaction write {0} failed")]
+    TransactionConditionFailed(usize),
+    /// The request was invalid for the store (a bug on our side, or a forged
+    /// position that does not belong to the partition).
+    #[error("invalid store request: {0}")]
+    Invalid(String),
+    /// Stored data does not have the expected shape.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+    /// The backend failed or is unreachable; retrying may help.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for crate::Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::ConditionFailed | StoreError::TransactionConditionFailed(_) => {
+                crate::Error::Conflict("the item was changed concurrently; reload and try again".into())
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                crate::Error::Unavailable(other.to_string())
+            }
+        }
+    }
+}
+
+#[async_trait]
+pub trait ItemStore: Send + Sync {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+
+    /// A single conditional write (cheaper than a transaction of one).
+    async fn write(&self, write: Write) -> Result<(), StoreError>;
+
+    /// All writes or none; at most 100, each item at most once.
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+
+    /// Atomically adds `by` to the numeric attribute and returns the new value.
+    async fn increment(&self, key: &Key, attribute: &str, by: i64) -> Result<i64, StoreError>;
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError>;
+}
+
+/// Checks the rules both backends share before touching storage, so they
+/// fail the same way on the same bad requests.
+pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
+    if writes.is_empty() || writes.len() > 100 {
+        return Err(StoreError::Invalid(format!(
+            "a transaction takes 1 to 100 writes, got {}",
+            writes.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for write in writes {
+        if !seen.insert(write.key()?) {
+            return Err(StoreError::Invalid(
+                "a transaction touches each item at most once".into(),
+            ));
+        }
+    }
+    Ok(())
+}

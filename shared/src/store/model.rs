@@ -1,0 +1,203 @@
+//! The single-table design: every entity, its keys and its index entries.
+//! Access patterns and their key conditions are documented in
+//! `shared/DATA_MODEL.md`; this module is the only code that knows them.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::{Attributes, Index, Item, Key, PK, SK, StoreError};
+use crate::domain::{OrganizationId, StatusClass, Ticket, TicketEvent, TicketNumber, UserId, Visibility};
+
+/// Attribute naming the entity type of an item (for streams and debugging).
+pub const ENTITY: &str = "entity";
+/// The numeric attribute of counters.
+pub const COUNTER_VALUE: &str = "value";
+
+const TICKET_SK: &str = "#TICKET";
+const EVENT_PREFIX: &str = "EVENT#";
+
+/// Fixed-width UTC timestamps, so that sort keys order chronologically.
+const SORTABLE: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+pub fn sortable_time(at: OffsetDateTime) -> String {
+    at.to_offset(UtcOffset::UTC)
+        .format(SORTABLE)
+        .unwrap_or_else(|_| unreachable!("formatting a UTC timestamp with a static description cannot fail"))
+}
+
+pub fn ticket_partition(number: &TicketNumber) -> String {
+    format!("TICKET#{number}")
+}
+
+pub fn ticket_key(number: &TicketNumber) -> Key {
+    Key::new(ticket_partition(number), TICKET_SK)
+}
+
+/// The per-day counter behind ticket numbers: one item a day, so no single
+/// hot item across days.
+pub fn ticket_counter_key(date: Date) -> Key {
+    Key::new(
+        format!("COUNTER#TICKET#{}", TicketNumber::day_key(date)),
+        "#COUNTER",
+    )
+}
+
+fn status_class_key(class: StatusClass) -> &'static str {
+    match class {
+        StatusClass::Open => "OPEN",
+        StatusClass::Completed => "DONE",
+    }
+}
+
+/// Which list of tickets to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketList {
+    Requester(UserId),
+    Organization(OrganizationId),
+}
+
+/// The index and partition holding a list, optionally narrowed to open or
+/// completed tickets. Every list is ordered newest first by its sort key.
+pub fn ticket_list_partition(list: &TicketList, class: Option<StatusClass>) -> (Index, String) {
+    let (index_all, index_class, owner) = match list {
+        TicketList::Requester(user) => (Index::Gsi1, Index::Gsi2, format!("REQUESTER#{user}")),
+        TicketList::Organization(org) => (Index::Gsi3, Index::Gsi4, format!("ORG#{org}")),
+    };
+    match class {
+        None => (index_all, owner),
+        Some(class) => (index_class, format!("{owner}#{}", status_class_key(class))),
+    }
+}
+
+fn to_attributes(value: &impl Serialize) -> Result<Attributes, StoreError> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(StoreError::Invalid("entity must serialize to an object".into())),
+        Err(e) => Err(StoreError::Invalid(e.to_string())),
+    }
+}
+
+fn from_item<T: DeserializeOwned>(item: &Item, entity: &str) -> Result<T, StoreError> {
+    if item.get(ENTITY).and_then(Value::as_str) != Some(entity) {
+        return Err(StoreError::Corrupt(format!("expected a {entity} item")));
+    }
+    serde_json::from_value(Value::Object(item.0.clone()))
+        .map_err(|e| StoreError::Corrupt(format!("{entity}: {e}")))
+}
+
+fn entity_item(key: Key, entity: &str, body: Attributes) -> Item {
+    let mut item = Item::new(key.pk, key.sk);
+    item.0.extend(body);
+    item.0.insert(ENTITY.into(), entity.into());
+    item
+}
+
+/// The ticket item with its index entries: the requester's lists always, the
+/// organization's lists only while the ticket is visible to the organization.
+pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
+    let mut item = entity_item(ticket_key(&ticket.number), "ticket", to_attributes(ticket)?);
+    let created = format!("{}#{}", sortable_time(ticket.created_at), ticket.number);
+    let class = ticket.status.class();
+    // Open lists sort by creation, completed ones by completion ("recently completed").
+    let class_sort = match (class, ticket.completed_at) {
+        (StatusClass::Completed, Some(done)) => format!("{}#{}", sortable_time(done), ticket.number),
+        _ => created.clone(),
+    };
+    let mut set = |list: &TicketList| {
+        let (all, all_pk) = ticket_list_partition(list, None);
+        let (by_class, class_pk) = ticket_list_partition(list, Some(class));
+        item.0.insert(all.pk_attr().into(), all_pk.into());
+        item.0.insert(all.sk_attr().into(), created.clone().into());
+        item.0.insert(by_class.pk_attr().into(), class_pk.into());
+        item.0
+            .insert(by_class.sk_attr().into(), class_sort.clone().into());
+    };
+    set(&TicketList::Requester(ticket.requester_id.clone()));
+    if ticket.visibility == Visibility::Organization {
+        set(&TicketList::Organization(ticket.organization_id.clone()));
+    }
+    Ok(item)
+}
+
+pub fn ticket_from_item(item: &Item) -> Result<Ticket, StoreError> {
+    from_item(item, "ticket")
+}
+
+pub fn is_ticket_item(item: &Item) -> bool {
+    item.get(SK).and_then(Value::as_str) == Some(TICKET_SK)
+}
+
+pub fn event_sort_prefix() -> &'static str {
+    EVENT_PREFIX
+}
+
+/// History events live under the ticket's partition, after the ticket item
+/// (`#` sorts before `E`), in time order: the whole ticket is one Query.
+pub fn event_item(number: &TicketNumber, event: &TicketEvent) -> Result<Item, StoreError> {
+    let sk = format!("{EVENT_PREFIX}{}#{}", sortable_time(event.at), event.id);
+    Ok(entity_item(
+        Key::new(ticket_partition(number), sk),
+        "event",
+        to_attributes(event)?,
+    ))
+}
+
+pub fn event_from_item(item: &Item) -> Result<TicketEvent, StoreError> {
+    from_item(item, "event")
+}
+
+/// Attributes of an item that belong to the model, not to the entity.
+pub fn is_key_attribute(name: &str) -> bool {
+    name == PK
+        || name == SK
+        || Index::ALL
+            .iter()
+            .any(|ix| name == ix.pk_attr() || name == ix.sk_attr())
+}
+
+pub fn organization_key(id: &OrganizationId) -> Key {
+    Key::new(format!("ORG#{id}"), "#ORG")
+}
+
+pub fn organization_item(org: &crate::accounts::Organization) -> Result<Item, StoreError> {
+    Ok(entity_item(
+        organization_key(&org.id),
+        "organization",
+        to_attributes(org)?,
+    ))
+}
+
+pub fn user_key(id: &UserId) -> Key {
+    Key::new(format!("USER#{id}"), "#USER")
+}
+
+pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
+    Ok(entity_item(user_key(&user.id), "user", to_attributes(user)?))
+}
+
+pub fn user_from_item(item: &Item) -> Result<crate::accounts::User, StoreError> {
+    from_item(item, "user")
+}
+
+/// One item per email address in use: its conditional creation is what makes
+/// emails unique, and reading it is the lookup by email.
+pub fn email_claim_key(email: &crate::domain::Email) -> Key {
+    Key::new(format!("EMAIL#{email}"), "#EMAIL")
+}
+
+pub fn email_claim_item(email: &crate::domain::Email, user: &UserId) -> Item {
+    let key = email_claim_key(email);
+    Item::new(key.pk, key.sk)
+        .with(ENTITY, "email_claim")
+        .with("user_id", user.as_str())
+}
+
+pub fn user_id_of_claim(item: &Item) -> Result<UserId, StoreError> {
+    UserId::parse(item.string("user_id")?)
+        .ok_or_else(|| StoreError::Corrupt("bad user id in email claim".into()))
+}

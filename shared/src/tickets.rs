@@ -1,0 +1,341 @@
+//! Ticket use cases: open, list, read. Each checks who is asking through
+//! [`crate::auth::policy`] and touches the store through the model only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Actor, policy};
+use crate::domain::{
+    Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
+    Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
+};
+use crate::store::model::{self, TicketList};
+use crate::store::{Condition, Index, Position, Query, Write};
+use crate::{App, Error, Result};
+
+/// The body of `POST /tickets`, before validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenTicketRequest {
+    pub request_type: RequestType,
+    #[serde(default = "default_priority")]
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub product: Option<String>,
+    pub serial_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    #[serde(default = "default_visibility")]
+    pub visibility: Visibility,
+}
+
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+fn default_visibility() -> Visibility {
+    Visibility::Organization
+}
+
+/// Blank optional fields count as absent.
+fn optional(field: &str, value: Option<String>) -> Result<Option<OptionalText>> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| OptionalText::parse(field, &v))
+        .transpose()
+}
+
+impl OpenTicketRequest {
+    pub fn validate(self) -> Result<NewTicket> {
+        Ok(NewTicket {
+            request_type: self.request_type,
+            priority: self.priority,
+            title: Title::parse("title", &self.title)?,
+            description: Description::parse("description", &self.description)?,
+            product: optional("product", self.product)?,
+            serial_number: optional("serial_number", self.serial_number)?,
+            contact: Contact {
+                name: optional("contact_name", self.contact_name)?,
+                email: self
+                    .contact_email
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| Email::field("contact_email", &v))
+                    .transpose()?,
+                phone: optional("contact_phone", self.contact_phone)?,
+            },
+            visibility: self.visibility,
+        })
+    }
+}
+
+/// A ticket with its history, oldest event first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub history: Vec<TicketEvent>,
+}
+
+/// Opens a ticket: allocates the day's next number, then writes the ticket
+/// and its creation event in one transaction (both or neither).
+pub async fn open(app: &App, actor: &Actor, new: NewTicket) -> Result<TicketDetail> {
+    let (requester, organization) = policy::requester_of_new_ticket(actor)?;
+    let now = app.clock.now();
+    let date = now.date();
+    let sequence = app
+        .store
+        .increment(&model::ticket_counter_key(date), model::COUNTER_VALUE, 1)
+        .await?;
+    let number = u32::try_from(sequence)
+        .ok()
+        .and_then(|s| TicketNumber::new(date, s))
+        .ok_or_else(|| Error::Unavailable(format!("ticket sequence for {date} is exhausted")))?;
+    let ticket = Ticket::open(number, new, requester.clone(), organization, now);
+    let created = TicketEvent {
+        id: app.ids.new_id(),
+        at: now,
+        actor_id: requester,
+        kind: EventKind::Created {
+            status: ticket.status,
+            priority: ticket.priority,
+        },
+    };
+    app.store
+        .transact(vec![
+            Write::Put {
+                item: model::ticket_item(&ticket)?,
+                condition: Some(Condition::NotExists),
+            },
+            Write::Put {
+                item: model::event_item(&number, &created)?,
+                condition: Some(Condition::NotExists),
+            },
+        ])
+        .await?;
+    Ok(TicketDetail {
+        ticket,
+        history: vec![created],
+    })
+}
+
+/// Reads a ticket and its whole history in one Query (more only for very
+/// long histories). Answers `NotFound` both when it does not exist and when
+/// the caller may not see it, so existence is never revealed.
+pub async fn get(app: &App, actor: &Actor, number: &TicketNumber) -> Result<TicketDetail> {
+    let mut query = Query::partition(None, model::ticket_partition(number));
+    query.limit = 1000;
+    let mut page = app.store.query(&query).await?;
+    let first = page
+        .items
+        .first()
+        .filter(|i| model::is_ticket_item(i))
+        .ok_or(Error::NotFound("ticket"))?;
+    let ticket = model::ticket_from_item(first)?;
+    if !policy::can_view_ticket(actor, &ticket) {
+        return Err(Error::NotFound("ticket"));
+    }
+    let mut history = Vec::new();
+    loop {
+        for item in &page.items {
+            if !model::is_ticket_item(item) {
+                history.push(model::event_from_item(item)?);
+            }
+        }
+        match (page.more, page.items.last()) {
+            (true, Some(last)) => {
+                query.start_after = Some(Position::of(last, None)?);
+                page = app.store.query(&query).await?;
+            }
+            _ => break,
+        }
+    }
+    Ok(TicketDetail { ticket, history })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Tickets the caller opened.
+    Mine,
+    /// Tickets of the caller's organization that are not private.
+    Organization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    Open,
+    Completed,
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub scope: Scope,
+    pub status: StatusFilter,
+    /// Words that must all appear in the title, or a ticket number.
+    pub search: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+impl ListRequest {
+    pub const DEFAULT_LIMIT: u32 = 25;
+    pub const MAX_LIMIT: u32 = 100;
+    pub const MAX_SEARCH_LEN: usize = 200;
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListPage {
+    pub tickets: Vec<TicketSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// What a cursor carries: the list it belongs to (checked on use) and where
+/// the previous page ended.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct ListCursor {
+    index: Index,
+    partition: String,
+    search: Option<String>,
+    after: Position,
+}
+
+/// How many items a search may read per request before it returns what it
+/// found with a cursor, so a rare word cannot make one request read a whole list.
+const SEARCH_READ_BUDGET: u32 = 500;
+
+fn search_words(search: &str) -> Vec<String> {
+    search.split_whitespace().map(str::to_lowercase).collect()
+}
+
+fn title_matches(words: &[String], title: &str) -> bool {
+    let title = title.to_lowercase();
+    words.iter().all(|w| title.contains(w.as_str()))
+}
+
+/// Lists the caller's own or organization tickets, newest first, a page at a
+/// time. Without a search, a page is exactly one Query.
+pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<ListPage> {
+    let (user, organization) = policy::customer_lists(actor)?;
+    let search = request.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = search {
+        if s.chars().count() > ListRequest::MAX_SEARCH_LEN {
+            return Err(Error::invalid(
+                "q",
+                format!("must be at most {} characters", ListRequest::MAX_SEARCH_LEN),
+            ));
+        }
+        // A ticket number is looked up directly (and only shown if visible and in scope).
+        if let Ok(number) = s.parse::<TicketNumber>() {
+            return find_by_number(app, actor, &request, &number).await;
+        }
+    }
+
+    let list = match request.scope {
+        Scope::Mine => TicketList::Requester(user),
+        Scope::Organization => TicketList::Organization(organization),
+    };
+    let class = match request.status {
+        StatusFilter::Open => Some(StatusClass::Open),
+        StatusFilter::Completed => Some(StatusClass::Completed),
+        StatusFilter::All => None,
+    };
+    let (index, partition) = model::ticket_list_partition(&list, class);
+    let start_after = match &request.cursor {
+        None => None,
+        Some(raw) => {
+            let cursor: ListCursor = app.cursors.decode(raw)?;
+            if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
+                return Err(Error::BadRequest(
+                    "the cursor belongs to another list; start again from the first page (omit `cursor`)"
+                        .into(),
+                ));
+            }
+            Some(cursor.after)
+        }
+    };
+    let limit = request.limit.clamp(1, ListRequest::MAX_LIMIT);
+    let words = search.map(search_words).unwrap_or_default();
+
+    let mut query = Query {
+        index: Some(index),
+        partition: partition.clone(),
+        sort_prefix: String::new(),
+        ascending: false,
+        limit: if words.is_empty() {
+            limit
+        } else {
+            ListRequest::MAX_LIMIT
+        },
+        start_after,
+    };
+    let mut tickets = Vec::new();
+    let mut read = 0;
+    let mut last: Option<Position> = None;
+    let more = loop {
+        let page = app.store.query(&query).await?;
+        read += page.items.len() as u32;
+        let mut stopped_early = false;
+        for (i, item) in page.items.iter().enumerate() {
+            let ticket = model::ticket_from_item(item)?;
+            last = Some(Position::of(item, Some(index))?);
+            if title_matches(&words, ticket.title.as_str()) {
+                tickets.push(ticket.summary());
+            }
+            if tickets.len() as u32 == limit {
+                stopped_early = i + 1 < page.items.len();
+                break;
+            }
+        }
+        let exhausted = !page.more && !stopped_early;
+        if exhausted || tickets.len() as u32 == limit || read >= SEARCH_READ_BUDGET {
+            break !exhausted;
+        }
+        query.start_after = last.clone();
+    };
+    let next_cursor = match (more, last) {
+        (true, Some(after)) => Some(app.cursors.encode(&ListCursor {
+            index,
+            partition,
+            search: search.map(str::to_owned),
+            after,
+        })),
+        _ => None,
+    };
+    Ok(ListPage { tickets, next_cursor })
+}
+
+async fn find_by_number(
+    app: &App,
+    actor: &Actor,
+    request: &ListRequest,
+    number: &TicketNumber,
+) -> Result<ListPage> {
+    let found = match app.store.get(&model::ticket_key(number)).await? {
+        Some(item) => Some(model::ticket_from_item(&item)?),
+        None => None,
+    };
+    let in_scope = |t: &Ticket| {
+        let status_ok = match request.status {
+            StatusFilter::Open => t.status.class() == StatusClass::Open,
+            StatusFilter::Completed => t.status.class() == StatusClass::Completed,
+            StatusFilter::All => true,
+        };
+        let scope_ok = match (request.scope, actor) {
+            (Scope::Mine, actor) => t.requester_id == *actor.user(),
+            (Scope::Organization, Actor::Customer { organization, .. }) => {
+                t.organization_id == *organization && t.visibility == Visibility::Organization
+            }
+            (Scope::Organization, Actor::Agent { .. }) => false,
+        };
+        status_ok && scope_ok && policy::can_view_ticket(actor, t)
+    };
+    Ok(ListPage {
+        tickets: found.filter(in_scope).map(|t| t.summary()).into_iter().collect(),
+        next_cursor: None,
+    })
+}
