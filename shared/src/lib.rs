@@ -20,6 +20,9 @@ pub mod secret;
 pub mod store;
 pub mod tickets;
 
+#[cfg(feature = "test-support")]
+pub mod testing;
+
 #[cfg(feature = "lambda")]
 pub mod lambda;
 

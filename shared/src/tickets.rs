@@ -174,7 +174,7 @@ pub enum StatusFilter {
 pub struct ListRequest {
     pub scope: Scope,
     pub status: StatusFilter,
-    /// Words that must all appear in the title, or a ticket number.
+    /// Words that must all start a word of the title, or a ticket number.
     pub search: Option<String>,
     pub cursor: Option<String>,
     pub limit: u32,
@@ -208,13 +208,20 @@ struct ListCursor {
 /// found with a cursor, so a rare word cannot make one request read a whole list.
 const SEARCH_READ_BUDGET: u32 = 500;
 
-fn search_words(search: &str) -> Vec<String> {
-    search.split_whitespace().map(str::to_lowercase).collect()
+/// Lower-cased words: runs of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
-fn title_matches(words: &[String], title: &str) -> bool {
-    let title = title.to_lowercase();
-    words.iter().all(|w| title.contains(w.as_str()))
+/// Every search word starts some word of the title ("print" finds "Printer jams").
+fn title_matches(search: &[String], title: &str) -> bool {
+    let title = words(title);
+    search
+        .iter()
+        .all(|s| title.iter().any(|t| t.starts_with(s.as_str())))
 }
 
 /// Lists the caller's own or organization tickets, newest first, a page at a
@@ -259,7 +266,7 @@ pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<List
         }
     };
     let limit = request.limit.clamp(1, ListRequest::MAX_LIMIT);
-    let words = search.map(search_words).unwrap_or_default();
+    let words = search.map(words).unwrap_or_default();
 
     let mut query = Query {
         index: Some(index),

@@ -1,0 +1,64 @@
+//! Backends for the integration tests: a fresh embedded store in a temporary
+//! folder, or a fresh table on the DynamoDB emulator the test command started.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use servicedesk_shared::store::ItemStore;
+use servicedesk_shared::store::dynamodb::{DynamoDbStore, create_table};
+use servicedesk_shared::store::embedded::EmbeddedStore;
+
+/// Set by `scripts/test-all.sh` to the emulator it started.
+pub const ENDPOINT_VAR: &str = "SERVICEDESK_TEST_DYNAMODB_ENDPOINT";
+
+pub async fn embedded() -> Option<Arc<dyn ItemStore>> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = EmbeddedStore::open(&dir.path().join("store.redb")).expect("open store");
+    // The folder must outlive the test; the OS cleans the temp dir.
+    std::mem::forget(dir);
+    Some(Arc::new(store))
+}
+
+/// A DynamoDB client for the emulator, or `None` when it is not configured.
+/// With `SERVICEDESK_REQUIRE_EMULATOR=1` (the test command sets it) a missing
+/// emulator fails the test instead of skipping it.
+pub async fn dynamodb_client() -> Option<aws_sdk_dynamodb::Client> {
+    let Ok(endpoint) = std::env::var(ENDPOINT_VAR) else {
+        assert!(
+            std::env::var("SERVICEDESK_REQUIRE_EMULATOR").is_err(),
+            "{ENDPOINT_VAR} is not set but the emulator is required"
+        );
+        return None;
+    };
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        // moto is not thread-safe under concurrent TransactWriteItems: it
+        // sometimes answers 500 ("dictionary changed size during iteration")
+        // before applying anything. The SDK retries 5xx; give it more tries.
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(10))
+        .load()
+        .await;
+    Some(aws_sdk_dynamodb::Client::new(&config))
+}
+
+static TABLES: AtomicUsize = AtomicUsize::new(0);
+
+/// A store on a new, empty table of the emulator.
+pub async fn dynamodb() -> Option<Arc<dyn ItemStore>> {
+    let client = dynamodb_client().await?;
+    let table = format!(
+        "servicedesk-test-{}-{}",
+        std::process::id(),
+        TABLES.fetch_add(1, Ordering::SeqCst)
+    );
+    create_table(&client, &table)
+        .await
+        .expect("create table on the emulator");
+    Some(Arc::new(DynamoDbStore::new(client, table)))
+}
