@@ -71,7 +71,7 @@ pub fn authenticate(app: &App, req: &Request) -> Result<Actor> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
-    app.tokens.verify(token)
+    app.tokens.verify(token, app.clock.now())
 }
 
 /// Parses a JSON body into `T`, naming the offending field on failure.
@@ -104,23 +104,21 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
             "the request body is empty; send a JSON object".into(),
         ));
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    // Syntax first (400), then shape (422 naming the field).
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::BadRequest(format!("the body is not valid JSON ({e})")))?;
+    if !value.is_object() {
+        return Err(Error::invalid("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            Error::BadRequest(format!("the body is not valid JSON ({inner})"))
-        } else if path == "." {
+        let message = err.into_inner().to_string();
+        if path == "." {
             // Missing or unknown top-level fields: serde names them in the message.
-            let message = inner.to_string();
-            let field = message
-                .split('`')
-                .nth(1)
-                .map(str::to_owned)
-                .unwrap_or_else(|| "body".to_owned());
-            Error::invalid(field, strip_position(&message))
+            let field = message.split('`').nth(1).unwrap_or("body").to_owned();
+            Error::invalid(field, message)
         } else {
-            Error::invalid(path, strip_position(&inner.to_string()))
+            Error::invalid(path, message)
         }
     })
 }

@@ -1,0 +1,605 @@
+//! The Lambda handlers, fed API Gateway (HTTP API, payload v2) events from
+//! `events/` — the same files `cargo lambda invoke --data-file` takes —
+//! with `${TOKEN}` replaced by a token for the actor under test.
+
+mod common;
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lambda_http::http::HeaderMap;
+use serde_json::{Value, json};
+use servicedesk_shared::auth::tokens::{TokenKeys, TokenSettings};
+use servicedesk_shared::secret::Secret;
+use servicedesk_shared::store::ItemStore;
+use servicedesk_shared::{App, testing};
+use time::Duration;
+
+#[derive(Clone, Copy, Debug)]
+enum Function {
+    CreateTicket,
+    ListTickets,
+    GetTicket,
+}
+
+fn event(name: &str) -> Value {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("event file")).expect("event JSON")
+}
+
+/// The event with the caller's token, or without Authorization for `None`.
+fn with_token(mut event: Value, token: Option<&str>) -> Value {
+    let headers = event["headers"].as_object_mut().expect("headers");
+    match token {
+        Some(token) => {
+            let value = headers["authorization"]
+                .as_str()
+                .unwrap()
+                .replace("${TOKEN}", token);
+            headers.insert("authorization".into(), value.into());
+        }
+        None => {
+            headers.remove("authorization");
+        }
+    }
+    event
+}
+
+fn get_event(number: &str) -> Value {
+    let mut event = event("get-ticket");
+    let path = format!("/tickets/{number}");
+    event["rawPath"] = path.clone().into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["pathParameters"] = json!({ "number": number });
+    event
+}
+
+fn list_event(query: &[(&str, &str)]) -> Value {
+    let mut event = event("list-tickets");
+    let params: serde_json::Map<String, Value> =
+        query.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    event["rawQueryString"] = query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into();
+    event["queryStringParameters"] = Value::Object(params);
+    event
+}
+
+fn create_event(body: &Value) -> Value {
+    let mut event = event("create-ticket");
+    event["body"] = body.to_string().into();
+    event
+}
+
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+async fn call(app: &App, function: Function, event: Value) -> Answer {
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
+    let response = match function {
+        Function::CreateTicket => create_ticket::handler(app, request).await,
+        Function::ListTickets => list_tickets::handler(app, request).await,
+        Function::GetTicket => get_ticket::handler(app, request).await,
+    };
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(text) => serde_json::from_str(&text).expect("JSON response"),
+        lambda_http::Body::Empty => Value::Null,
+        other => panic!("unexpected body {other:?}"),
+    };
+    let answer = Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    };
+    if answer.status >= 400 {
+        assert_eq!(
+            answer.headers["content-type"], "application/problem+json",
+            "{function:?}"
+        );
+        assert_eq!(answer.body["status"], answer.status);
+        assert!(answer.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    answer
+}
+
+struct Org {
+    app: App,
+    secret: Secret,
+    ann: String,
+    bob: String,
+    eve: String,
+    sam: String,
+}
+
+fn org(store: Arc<dyn ItemStore>) -> Org {
+    let (app, _, secret) = testing::app(store);
+    let token = |actor| testing::token(&app, &actor);
+    Org {
+        secret,
+        ann: token(testing::customer("ann", "acme")),
+        bob: token(testing::customer("bob", "acme")),
+        eve: token(testing::customer("eve", "globex")),
+        sam: token(testing::agent("sam")),
+        app,
+    }
+}
+
+#[tokio::test]
+async fn sample_events_run_through_the_handlers() {
+    let org = org(common::embedded().await.unwrap());
+    let created = call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(event("create-ticket"), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    // The per-day sequence starts at 0001, on the test clock's date.
+    assert_eq!(created.body["number"], "T20261122.0001");
+    assert_eq!(created.headers["location"], "/tickets/T20261122.0001");
+    assert_eq!(created.body["status"], "new");
+    assert_eq!(created.body["priority"], "high");
+    assert_eq!(created.body["serial_number"], "LJ4-2231-0098");
+    assert_eq!(created.body["contact"]["email"], "ann@acme.example");
+    assert_eq!(created.body["history"][0]["type"], "created");
+
+    let got = call(
+        &org.app,
+        Function::GetTicket,
+        with_token(event("get-ticket"), Some(&org.bob)),
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.body["title"], created.body["title"]);
+    assert_eq!(got.body["history"], created.body["history"]);
+
+    let listed = call(
+        &org.app,
+        Function::ListTickets,
+        with_token(event("list-tickets"), Some(&org.bob)),
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["tickets"][0]["number"], "T20261122.0001");
+    assert_eq!(listed.body["tickets"].as_array().unwrap().len(), 1);
+    assert!(listed.body.get("next_cursor").is_none());
+
+    let invalid = call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(event("create-ticket-invalid"), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(
+        (invalid.status, invalid.body["field"].as_str()),
+        (422, Some("request_type"))
+    );
+}
+
+/// Every endpoint × every kind of caller. Weakening any rule changes a cell.
+async fn authorization_table(store: Arc<dyn ItemStore>) {
+    let org = org(store);
+    let body = |visibility: &str| json!({"request_type": "question", "title": format!("{visibility} ticket"), "description": "d", "visibility": visibility});
+    let shared = call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(create_event(&body("organization")), Some(&org.ann)),
+    )
+    .await;
+    let private = call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(create_event(&body("private")), Some(&org.ann)),
+    )
+    .await;
+    let (shared, private) = (
+        shared.body["number"].as_str().unwrap(),
+        private.body["number"].as_str().unwrap(),
+    );
+
+    let anonymous = None;
+    let (owner, same_org, other_org, agent) = (
+        Some(org.ann.as_str()),
+        Some(org.bob.as_str()),
+        Some(org.eve.as_str()),
+        Some(org.sam.as_str()),
+    );
+    type Row<'a> = (&'a str, Function, Value, [(Option<&'a str>, u16); 5]);
+    let table: Vec<Row> = vec![
+        (
+            "open a ticket",
+            Function::CreateTicket,
+            create_event(&body("organization")),
+            [
+                (anonymous, 401),
+                (owner, 201),
+                (same_org, 201),
+                (other_org, 201),
+                (agent, 403),
+            ],
+        ),
+        (
+            "list my tickets",
+            Function::ListTickets,
+            list_event(&[("scope", "mine")]),
+            [
+                (anonymous, 401),
+                (owner, 200),
+                (same_org, 200),
+                (other_org, 200),
+                (agent, 403),
+            ],
+        ),
+        (
+            "list organization tickets",
+            Function::ListTickets,
+            list_event(&[("scope", "organization")]),
+            [
+                (anonymous, 401),
+                (owner, 200),
+                (same_org, 200),
+                (other_org, 200),
+                (agent, 403),
+            ],
+        ),
+        (
+            "read an organization ticket",
+            Function::GetTicket,
+            get_event(shared),
+            [
+                (anonymous, 401),
+                (owner, 200),
+                (same_org, 200),
+                (other_org, 404),
+                (agent, 200),
+            ],
+        ),
+        (
+            "read a private ticket",
+            Function::GetTicket,
+            get_event(private),
+            [
+                (anonymous, 401),
+                (owner, 200),
+                (same_org, 404),
+                (other_org, 404),
+                (agent, 200),
+            ],
+        ),
+        (
+            "read a ticket that does not exist",
+            Function::GetTicket,
+            get_event("T20261122.0999"),
+            [
+                (anonymous, 401),
+                (owner, 404),
+                (same_org, 404),
+                (other_org, 404),
+                (agent, 404),
+            ],
+        ),
+    ];
+    for (what, function, event, cells) in table {
+        for (token, expected) in cells {
+            let answer = call(&org.app, function, with_token(event.clone(), token)).await;
+            let who = match token {
+                None => "anonymous",
+                Some(t) if t == org.ann => "owner",
+                Some(t) if t == org.bob => "same-org customer",
+                Some(t) if t == org.eve => "other-org customer",
+                Some(_) => "agent",
+            };
+            assert_eq!(answer.status, expected, "{what} as {who}: {}", answer.body);
+        }
+    }
+
+    // What lists show follows the same rules.
+    let titles = |answer: Answer| -> Vec<String> {
+        answer.body["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let org_list = list_event(&[("scope", "organization")]);
+    let bob_sees = titles(
+        call(
+            &org.app,
+            Function::ListTickets,
+            with_token(org_list.clone(), same_org),
+        )
+        .await,
+    );
+    assert!(
+        bob_sees.iter().all(|t| t != "private ticket")
+            && bob_sees.contains(&"organization ticket".to_owned())
+    );
+    let eve_sees = call(&org.app, Function::ListTickets, with_token(org_list, other_org)).await;
+    let numbers: Vec<&str> = eve_sees.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        numbers.len(),
+        1,
+        "only the ticket eve opened in her own organization"
+    );
+    assert!(!numbers.contains(&shared) && !numbers.contains(&private));
+    let mine = titles(
+        call(
+            &org.app,
+            Function::ListTickets,
+            with_token(list_event(&[("scope", "mine")]), same_org),
+        )
+        .await,
+    );
+    assert_eq!(
+        mine,
+        ["organization ticket"],
+        "bob's own ticket from the table only"
+    );
+}
+
+#[tokio::test]
+async fn authorization_table_on_the_embedded_store() {
+    authorization_table(common::embedded().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn authorization_table_on_dynamodb() {
+    match common::dynamodb().await {
+        Some(store) => authorization_table(store).await,
+        None => eprintln!("skipped: no emulator configured"),
+    }
+}
+
+fn alg_none_token(app: &App) -> String {
+    let valid = testing::token(app, &testing::customer("ann", "acme"));
+    let claims = valid.split('.').nth(1).unwrap().to_owned();
+    format!(
+        "{}.{claims}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+    )
+}
+
+#[tokio::test]
+async fn bad_tokens_get_401_and_change_nothing() {
+    let org = org(common::embedded().await.unwrap());
+    let ann = testing::customer("ann", "acme");
+    let now = org.app.clock.now();
+    let settings = testing::token_settings();
+    let expired = org
+        .app
+        .tokens
+        .issue(&ann, now - Duration::hours(1), Duration::minutes(15));
+    let forged =
+        TokenKeys::new(&Secret::generate(), settings.clone()).issue(&ann, now, Duration::minutes(15));
+    // The app's own key material is not enough: audience and issuer must match too.
+    let other_audience = TokenKeys::new(
+        &org.secret,
+        TokenSettings {
+            audience: "another-api".into(),
+            ..settings.clone()
+        },
+    )
+    .issue(&ann, now, Duration::minutes(15));
+    let other_issuer = TokenKeys::new(
+        &org.secret,
+        TokenSettings {
+            issuer: "someone-else".into(),
+            ..settings
+        },
+    )
+    .issue(&ann, now, Duration::minutes(15));
+    let none = alg_none_token(&org.app);
+    for (what, header) in [
+        ("expired", format!("Bearer {expired}")),
+        ("signed with another key", format!("Bearer {forged}")),
+        ("for another audience", format!("Bearer {other_audience}")),
+        ("from another issuer", format!("Bearer {other_issuer}")),
+        ("alg none", format!("Bearer {none}")),
+        ("garbage", "Bearer not.a.jwt".to_owned()),
+        ("empty bearer", "Bearer ".to_owned()),
+        ("basic auth", "Basic YW5uOnNlY3JldA==".to_owned()),
+    ] {
+        let mut create = create_event(&json!({"request_type": "question", "title": "t", "description": "d"}));
+        create["headers"]["authorization"] = header.clone().into();
+        let answer = call(&org.app, Function::CreateTicket, create).await;
+        assert_eq!(answer.status, 401, "{what}: {}", answer.body);
+        assert!(answer.headers.contains_key("www-authenticate"), "{what}");
+        if what == "expired" {
+            assert!(answer.body["detail"].as_str().unwrap().contains("expired"));
+        }
+    }
+    let mine = call(
+        &org.app,
+        Function::ListTickets,
+        with_token(list_event(&[]), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(
+        mine.body["tickets"],
+        json!([]),
+        "no bad request may store anything"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
+    let org = org(common::embedded().await.unwrap());
+    let valid = json!({"request_type": "incident", "title": "Title", "description": "Description"});
+    let with = |field: &str, value: Value| {
+        let mut body = valid.clone();
+        body[field] = value;
+        body
+    };
+    let without = |field: &str| {
+        let mut body = valid.clone();
+        body.as_object_mut().unwrap().remove(field);
+        body
+    };
+    let cases: Vec<(&str, Value, u16, Option<&str>)> = vec![
+        ("wrong type", with("title", json!(5)), 422, Some("title")),
+        (
+            "unknown enum value",
+            with("priority", json!("critical")),
+            422,
+            Some("priority"),
+        ),
+        (
+            "unknown visibility",
+            with("visibility", json!("public")),
+            422,
+            Some("visibility"),
+        ),
+        ("unknown field", with("colour", json!("red")), 422, Some("colour")),
+        ("missing title", without("title"), 422, Some("title")),
+        (
+            "missing request type",
+            without("request_type"),
+            422,
+            Some("request_type"),
+        ),
+        ("empty title", with("title", json!("   ")), 422, Some("title")),
+        (
+            "title too long",
+            with("title", json!("x".repeat(201))),
+            422,
+            Some("title"),
+        ),
+        (
+            "description too long",
+            with("description", json!("x".repeat(20_001))),
+            422,
+            Some("description"),
+        ),
+        (
+            "control characters",
+            with("title", json!("bell\u{7}")),
+            422,
+            Some("title"),
+        ),
+        (
+            "bad contact email",
+            with("contact_email", json!("not-an-email")),
+            422,
+            Some("contact_email"),
+        ),
+        (
+            "product too long",
+            with("product", json!("p".repeat(201))),
+            422,
+            Some("product"),
+        ),
+        ("an array, not an object", json!([1, 2]), 422, Some("body")),
+    ];
+    for (what, body, status, field) in cases {
+        let answer = call(
+            &org.app,
+            Function::CreateTicket,
+            with_token(create_event(&body), Some(&org.ann)),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        if let Some(field) = field {
+            assert_eq!(answer.body["field"], field, "{what}: {}", answer.body);
+        }
+    }
+
+    let raw_cases: Vec<(&str, Option<&str>, String, u16)> = vec![
+        (
+            "malformed JSON",
+            Some("application/json"),
+            "{\"title\": ".into(),
+            400,
+        ),
+        ("empty body", Some("application/json"), String::new(), 400),
+        ("not JSON", Some("text/plain"), valid.to_string(), 415),
+        ("no content type", None, valid.to_string(), 415),
+        (
+            "over 1 MiB",
+            Some("application/json"),
+            format!("{{\"title\": \"{}\"}}", "x".repeat(1024 * 1024)),
+            413,
+        ),
+    ];
+    for (what, content_type, body, status) in raw_cases {
+        let mut event = with_token(event("create-ticket"), Some(&org.ann));
+        event["body"] = body.into();
+        match content_type {
+            Some(ct) => event["headers"]["content-type"] = ct.into(),
+            None => {
+                event["headers"].as_object_mut().unwrap().remove("content-type");
+            }
+        }
+        let answer = call(&org.app, Function::CreateTicket, event).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+    }
+
+    // A base64-encoded body (API Gateway does this for binary media) still parses.
+    let mut encoded = with_token(create_event(&valid), Some(&org.ann));
+    encoded["body"] = base64::engine::general_purpose::STANDARD
+        .encode(valid.to_string())
+        .into();
+    encoded["isBase64Encoded"] = true.into();
+    assert_eq!(call(&org.app, Function::CreateTicket, encoded).await.status, 201);
+
+    let list = |query: &[(&str, &str)]| with_token(list_event(query), Some(&org.ann));
+    for (what, query, status, field) in [
+        ("limit zero", vec![("limit", "0")], 422, Some("limit")),
+        ("limit too large", vec![("limit", "101")], 422, Some("limit")),
+        ("limit not a number", vec![("limit", "ten")], 422, Some("limit")),
+        ("unknown scope", vec![("scope", "everyone")], 422, Some("scope")),
+        ("unknown status", vec![("status", "pending")], 422, Some("status")),
+        (
+            "forged cursor",
+            vec![("cursor", "eyJpbmRleCI6IkdzaTEifQ.AAAA")],
+            400,
+            None,
+        ),
+        ("garbage cursor", vec![("cursor", "%%%")], 400, None),
+    ] {
+        let answer = call(&org.app, Function::ListTickets, list(&query)).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        if let Some(field) = field {
+            assert_eq!(answer.body["field"], field);
+        }
+    }
+    let long_search = "q".repeat(201);
+    let answer = call(
+        &org.app,
+        Function::ListTickets,
+        list(&[("q", long_search.as_str())]),
+    )
+    .await;
+    assert_eq!((answer.status, answer.body["field"].as_str()), (422, Some("q")));
+
+    for bad in ["T2026.1", "T20261322.0001", "..%2F..%2Fetc", "T20261122.0001x"] {
+        let answer = call(
+            &org.app,
+            Function::GetTicket,
+            with_token(get_event(bad), Some(&org.ann)),
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.body["field"].as_str()),
+            (422, Some("number")),
+            "{bad}"
+        );
+    }
+
+    // Only the base64 case above stored a ticket.
+    let mine = call(&org.app, Function::ListTickets, list(&[])).await;
+    assert_eq!(mine.body["tickets"].as_array().unwrap().len(), 1, "{}", mine.body);
+}
