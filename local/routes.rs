@@ -1,9 +1,8 @@
 //! The API's routes, as API Gateway declares them in `infra/template.yaml`
 //! (a test keeps the two lists equal), each bound to its Lambda's handler.
 
-use futures_util::future::BoxFuture;
 use http::Method;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, BoxFuture, Request, Response};
 use servicedesk_shared::App;
 
 pub type Handler = for<'a> fn(&'a App, Request) -> BoxFuture<'a, Response<Body>>;

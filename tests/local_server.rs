@@ -1,0 +1,146 @@
+//! End to end over HTTP: the local portal as `cargo run` serves it.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use servicedesk::{demo, server};
+use servicedesk_shared::{App, testing};
+
+async fn start() -> (String, Arc<App>) {
+    let (app, _, _) = testing::app(common::embedded().await.unwrap());
+    let app = Arc::new(app);
+    demo::seed(&app).await.expect("demo data");
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web").into();
+    let router = server::router(app.clone(), web).merge(demo::dev_routes(app.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, app)
+}
+
+async fn token(client: &reqwest::Client, url: &str, email: &str) -> String {
+    let answer: Value = client
+        .post(format!("{url}/dev/token"))
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["token"].as_str().expect("a token").to_owned()
+}
+
+#[tokio::test]
+async fn a_customer_opens_lists_and_reads_tickets_and_a_colleague_sees_them() {
+    let (url, _) = start().await;
+    let client = reqwest::Client::new();
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let bob = token(&client, &url, "bob@acme.example").await;
+
+    let created = client
+        .post(format!("{url}/tickets"))
+        .bearer_auth(&ann)
+        .json(&json!({"request_type": "incident", "priority": "urgent", "title": "VPN down", "description": "No one can connect."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = created.json().await.unwrap();
+    let number = created["number"].as_str().unwrap();
+    assert_eq!(location, format!("/tickets/{number}"));
+
+    // The colleague sees it in the organization's open tickets, by search too.
+    let listed: Value = client
+        .get(format!("{url}/tickets?scope=organization&status=open&q=vpn"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["tickets"][0]["number"], number, "{listed}");
+
+    // The path parameter reaches the handler as API Gateway would pass it.
+    let got = client
+        .get(format!("{url}{location}"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    let got: Value = got.json().await.unwrap();
+    assert_eq!(got["history"][0]["type"], "created");
+
+    let agent = token(&client, &url, "sam@support.example").await;
+    let got = client
+        .get(format!("{url}{location}"))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+}
+
+#[tokio::test]
+async fn errors_are_problem_documents_and_the_web_front_end_is_served() {
+    let (url, _) = start().await;
+    let client = reqwest::Client::new();
+
+    let anonymous = client.get(format!("{url}/tickets")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["content-type"], "application/problem+json");
+
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let missing = client
+        .get(format!("{url}/tickets/T20261122.0999"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let encoded = client
+        .get(format!("{url}/tickets/T2026%2F1122"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(encoded.status(), 422);
+
+    // Above the gateway's 10 MB limit the local server refuses like API Gateway would.
+    let huge = client
+        .post(format!("{url}/tickets"))
+        .bearer_auth(&ann)
+        .header("content-type", "application/json")
+        .body(vec![b' '; server::GATEWAY_PAYLOAD_LIMIT + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+
+    let unknown_user = client
+        .post(format!("{url}/dev/token"))
+        .json(&json!({"email": "nobody@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_user.status(), 404);
+
+    let page = client.get(format!("{url}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<title>Service desk</title>"));
+}
+
+#[tokio::test]
+async fn demo_data_is_created_once() {
+    let (app, _, _) = testing::app(common::embedded().await.unwrap());
+    assert!(demo::seed(&app).await.unwrap(), "first start creates the demo");
+    assert!(!demo::seed(&app).await.unwrap(), "a restart keeps what is there");
+    for user in &demo::USERS {
+        assert!(demo::token_for(&app, user.email).await.is_ok(), "{}", user.email);
+    }
+}
