@@ -603,3 +603,76 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
     let mine = call(&org.app, Function::ListTickets, list(&[])).await;
     assert_eq!(mine.body["tickets"].as_array().unwrap().len(), 1, "{}", mine.body);
 }
+
+/// Round trips are latency on Lambda: each request stays within its budget.
+#[tokio::test]
+async fn each_request_makes_the_fewest_store_round_trips() {
+    let counting = Arc::new(testing::CountingStore::new(common::embedded().await.unwrap()));
+    let org = org(counting.clone());
+    let body = json!({"request_type": "question", "title": "Where is my invoice", "description": "d"});
+    for _ in 0..30 {
+        call(
+            &org.app,
+            Function::CreateTicket,
+            with_token(create_event(&body), Some(&org.ann)),
+        )
+        .await;
+    }
+    counting.take();
+
+    let created = call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(create_event(&body), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(
+        counting.take(),
+        2,
+        "open: the day's counter, then one transaction"
+    );
+
+    let number = created.body["number"].as_str().unwrap();
+    call(
+        &org.app,
+        Function::GetTicket,
+        with_token(get_event(number), Some(&org.bob)),
+    )
+    .await;
+    assert_eq!(counting.take(), 1, "ticket with history: one Query");
+
+    let page = call(
+        &org.app,
+        Function::ListTickets,
+        with_token(list_event(&[("limit", "10")]), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(counting.take(), 1, "a list page: one Query");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let query = [("limit", "10"), ("cursor", cursor)];
+    call(
+        &org.app,
+        Function::ListTickets,
+        with_token(list_event(&query), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(counting.take(), 1, "the next page: one Query");
+
+    call(
+        &org.app,
+        Function::ListTickets,
+        with_token(list_event(&[("q", number)]), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(counting.take(), 1, "search by number: one GetItem");
+
+    // Unauthenticated and invalid requests never reach the store.
+    call(&org.app, Function::ListTickets, with_token(list_event(&[]), None)).await;
+    call(
+        &org.app,
+        Function::CreateTicket,
+        with_token(create_event(&json!({"title": 1})), Some(&org.ann)),
+    )
+    .await;
+    assert_eq!(counting.take(), 0);
+}

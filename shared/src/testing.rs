@@ -50,3 +50,67 @@ pub fn agent(user: &str) -> Actor {
 pub fn token(app: &App, actor: &Actor) -> String {
     app.tokens.issue(actor, app.clock.now(), TokenKeys::LIFETIME)
 }
+
+/// A store wrapper that counts the requests reaching the backend, so tests
+/// can hold each use case to its round-trip budget.
+pub struct CountingStore {
+    inner: Arc<dyn ItemStore>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    pub fn new(inner: Arc<dyn ItemStore>) -> Self {
+        Self {
+            inner,
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Requests since the last call to `take`.
+    pub fn take(&self) -> usize {
+        self.calls.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl ItemStore for CountingStore {
+    async fn get(
+        &self,
+        key: &crate::store::Key,
+    ) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
+        self.count();
+        self.inner.get(key).await
+    }
+
+    async fn write(&self, write: crate::store::Write) -> Result<(), crate::store::StoreError> {
+        self.count();
+        self.inner.write(write).await
+    }
+
+    async fn transact(&self, writes: Vec<crate::store::Write>) -> Result<(), crate::store::StoreError> {
+        self.count();
+        self.inner.transact(writes).await
+    }
+
+    async fn increment(
+        &self,
+        key: &crate::store::Key,
+        attribute: &str,
+        by: i64,
+    ) -> Result<i64, crate::store::StoreError> {
+        self.count();
+        self.inner.increment(key, attribute, by).await
+    }
+
+    async fn query(
+        &self,
+        query: &crate::store::Query,
+    ) -> Result<crate::store::Page, crate::store::StoreError> {
+        self.count();
+        self.inner.query(query).await
+    }
+}

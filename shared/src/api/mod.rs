@@ -132,7 +132,7 @@ fn strip_position(message: &str) -> String {
 }
 
 /// A path parameter (`/tickets/{number}`), as API Gateway extracted it.
-pub fn path_param<'a>(req: &'a Request, name: &'static str) -> Result<String> {
+pub fn path_param(req: &Request, name: &'static str) -> Result<String> {
     req.path_parameters_ref()
         .and_then(|p| p.first(name))
         .map(str::to_owned)

@@ -56,6 +56,16 @@ pub type Description = BoundedText<1, 20_000>;
 /// Short optional fields (product, serial number, contact name, phone).
 pub type OptionalText = BoundedText<1, 200>;
 
+impl<'de, const MIN: usize, const MAX: usize> serde::Deserialize<'de> for BoundedText<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse("value", &raw).map_err(|e| match e {
+            Error::InvalidField { message, .. } => serde::de::Error::custom(message),
+            other => serde::de::Error::custom(other),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,15 +86,5 @@ mod tests {
         assert!(Title::parse("title", "   ").is_err());
         assert!(Title::parse("title", "bell\u{7}").is_err());
         assert!(Description::parse("description", "line one\nline two\ttab").is_ok());
-    }
-}
-
-impl<'de, const MIN: usize, const MAX: usize> serde::Deserialize<'de> for BoundedText<MIN, MAX> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse("value", &raw).map_err(|e| match e {
-            Error::InvalidField { message, .. } => serde::de::Error::custom(message),
-            other => serde::de::Error::custom(other),
-        })
     }
 }

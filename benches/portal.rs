@@ -1,0 +1,105 @@
+//! `cargo bench --bench portal`: latency of the use cases on the embedded
+//! store, and of the per-request crypto (token verification, cursors).
+//! Numbers are for comparing changes on one machine, not absolute truths;
+//! nothing here is asserted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use servicedesk_shared::domain::TicketNumber;
+use servicedesk_shared::store::embedded::EmbeddedStore;
+use servicedesk_shared::testing;
+use servicedesk_shared::tickets::{self, ListRequest, OpenTicketRequest, Scope, StatusFilter};
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let pick = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
+    println!(
+        "{name:<40} n={:<6} mean={:>9.1?} p50={:>9.1?} p99={:>9.1?}",
+        samples.len(),
+        mean,
+        pick(0.5),
+        pick(0.99)
+    );
+}
+
+fn request(i: usize) -> OpenTicketRequest {
+    serde_json::from_value(serde_json::json!({
+        "request_type": "incident",
+        "title": format!("Printer {i} jams"),
+        "description": "Steps to reproduce: print two labels.",
+    }))
+    .expect("valid request")
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(EmbeddedStore::open(&dir.path().join("bench.redb")).expect("store"));
+    let (app, _, _) = testing::app(store);
+    let ann = testing::customer("ann", "acme");
+
+    let mut numbers: Vec<TicketNumber> = Vec::new();
+    let mut samples = Vec::new();
+    for i in 0..300 {
+        let new = request(i).validate().expect("valid");
+        let start = Instant::now();
+        let detail = tickets::open(&app, &ann, new).await.expect("opened");
+        samples.push(start.elapsed());
+        numbers.push(detail.ticket.number);
+    }
+    report("open ticket (embedded, fsync per commit)", samples);
+
+    let samples = {
+        let mut samples = Vec::new();
+        for number in numbers.iter().cycle().take(2000) {
+            let start = Instant::now();
+            tickets::get(&app, &ann, number).await.expect("found");
+            samples.push(start.elapsed());
+        }
+        samples
+    };
+    report("get ticket with history (embedded)", samples);
+
+    let list = |search: Option<&str>| ListRequest {
+        scope: Scope::Mine,
+        status: StatusFilter::All,
+        search: search.map(str::to_owned),
+        cursor: None,
+        limit: 25,
+    };
+    for (name, search) in [
+        ("list page of 25 (embedded)", None),
+        ("search title words (embedded)", Some("printer 29")),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..1000 {
+            let start = Instant::now();
+            tickets::list(&app, &ann, list(search)).await.expect("listed");
+            samples.push(start.elapsed());
+        }
+        report(name, samples);
+    }
+
+    let token = testing::token(&app, &ann);
+    let mut samples = Vec::new();
+    for _ in 0..20_000 {
+        let start = Instant::now();
+        app.tokens.verify(&token, app.clock.now()).expect("valid token");
+        samples.push(start.elapsed());
+    }
+    report("verify access token (HS256)", samples);
+
+    let page = tickets::list(&app, &ann, list(None)).await.expect("listed");
+    let cursor = page.next_cursor.expect("more pages");
+    let mut samples = Vec::new();
+    for _ in 0..2_000 {
+        let mut request = list(None);
+        request.cursor = Some(cursor.clone());
+        let start = Instant::now();
+        tickets::list(&app, &ann, request).await.expect("next page");
+        samples.push(start.elapsed());
+    }
+    report("next page via signed cursor (embedded)", samples);
+}

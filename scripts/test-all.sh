@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Every check and test of the project, on a fresh machine: installs what the
+# tests need (Python tools in a cached virtualenv: the moto AWS emulator, the
+# SAM translator and cfn-lint), lints, starts the emulator on a free port,
+# runs the whole test suite against both storage backends, and stops it.
+#
+# Caches live outside the checkout (default ~/.cache/servicedesk) so CI and
+# fresh clones reuse builds: CARGO_TARGET_DIR and the virtualenv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${SERVICEDESK_CACHE:-$HOME/.cache/servicedesk}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+export VENV_BIN="$CACHE/venv/bin"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+started=$SECONDS
+
+step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+
+step "Python test tools (moto, aws-sam-translator, cfn-lint) in $CACHE/venv"
+stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
+  rm -rf "$CACHE/venv"
+  python3 -m venv "$CACHE/venv"
+  "$VENV_BIN/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  touch "$stamp"
+  echo "installed"
+else
+  echo "up to date"
+fi
+
+step "Template lint (SAM transform expanded locally, then cfn-lint)"
+scripts/lint-template.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+
+step "Starting the DynamoDB emulator (moto server)"
+port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_log="$CARGO_TARGET_DIR/moto-server.log"
+mkdir -p "$CARGO_TARGET_DIR"
+"$VENV_BIN/moto_server" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$moto_pid" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$moto_log" >&2; exit 1; }
+  sleep 0.1
+done
+echo "moto server on 127.0.0.1:$port (log: $moto_log)"
+
+step "cargo test (unit, conformance on both backends, handlers, end to end)"
+test_log="$CARGO_TARGET_DIR/cargo-test.log"
+SERVICEDESK_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
+SERVICEDESK_REQUIRE_EMULATOR=1 \
+  cargo test --workspace --all-features 2>&1 | tee "$test_log"
+
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$test_log"
+step "All checks passed in $((SECONDS - started)) s"

@@ -1,0 +1,114 @@
+//! The local server must expose exactly the routes API Gateway exposes, each
+//! served by the same function, so what works under `cargo run` works in AWS.
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/infra/template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("infra/template.yaml")).expect("valid YAML")
+}
+
+/// `(method, path, binary)` of every HTTP API event in the template.
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let template = template();
+    let mut routes = BTreeSet::new();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    for (name, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name:?} names no Binary in Metadata.BuildProperties"));
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values() {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let props = &event["Properties"];
+            routes.insert((
+                props["Method"].as_str().expect("Method").to_uppercase(),
+                props["Path"].as_str().expect("Path").to_owned(),
+                binary.to_owned(),
+            ));
+        }
+    }
+    routes
+}
+
+#[test]
+fn template_and_local_server_declare_the_same_routes() {
+    let local: BTreeSet<(String, String, String)> = servicedesk::routes::routes()
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned(), r.function.to_owned()))
+        .collect();
+    let deployed = template_routes();
+    assert!(!deployed.is_empty(), "the template declares no routes");
+    assert_eq!(
+        local, deployed,
+        "local routes (left) differ from infra/template.yaml (right)"
+    );
+}
+
+#[test]
+fn every_function_crate_is_deployed() {
+    let crates: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let deployed: BTreeSet<String> = template_routes()
+        .into_iter()
+        .map(|(_, _, binary)| binary)
+        .collect();
+    assert_eq!(
+        crates, deployed,
+        "functions/ (left) vs functions in the template (right)"
+    );
+}
+
+#[test]
+fn the_table_in_the_template_has_the_indexes_the_model_queries() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let table = resources
+        .values()
+        .find(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
+        .expect("a DynamoDB table");
+    let indexes: BTreeSet<(String, String, String)> = table["Properties"]["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .expect("GlobalSecondaryIndexes")
+        .iter()
+        .map(|gsi| {
+            let key = |kind: &str| {
+                gsi["KeySchema"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .find(|k| k["KeyType"].as_str() == Some(kind))
+                    .and_then(|k| k["AttributeName"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (
+                gsi["IndexName"].as_str().unwrap().to_owned(),
+                key("HASH"),
+                key("RANGE"),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = servicedesk_shared::store::Index::ALL
+        .iter()
+        .map(|ix| {
+            (
+                ix.name().to_owned(),
+                ix.pk_attr().to_owned(),
+                ix.sk_attr().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(indexes, expected);
+}
