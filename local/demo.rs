@@ -1,30 +1,22 @@
-//! Demo data for the local portal and the dev-only token endpoint.
-//!
-//! Tokens are minted here, in the local server crate, which is never built
-//! into a Lambda: no deployed function can contain this path.
+//! Demo data for the local portal: one organization, two customers and one
+//! support agent, with known passwords printed at start-up. Local only: the
+//! Lambda functions never contain this module.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::Router;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use serde::Deserialize;
-use servicedesk_shared::accounts::{self, Organization, User};
+use servicedesk_shared::accounts::{self, Name, Organization, Profile, User};
 use servicedesk_shared::auth::Role;
+use servicedesk_shared::auth::password::{self, NewPassword};
 use servicedesk_shared::domain::{Email, OrganizationId, UserId};
-use servicedesk_shared::{App, Error, Result};
-use time::Duration;
-
-/// Demo tokens live longer than real ones so a demo session is not interrupted.
-pub const DEMO_TOKEN_LIFETIME: Duration = Duration::hours(12);
+use servicedesk_shared::i18n::Language;
+use servicedesk_shared::{App, Result};
 
 pub struct DemoUser {
     pub id: &'static str,
     pub email: &'static str,
-    pub name: &'static str,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
     pub role: Role,
+    /// Demo only: printed on the console, documented in the README.
+    pub password: &'static str,
 }
 
 pub const ORGANIZATION_ID: &str = "demo-acme";
@@ -34,88 +26,70 @@ pub const USERS: [DemoUser; 3] = [
     DemoUser {
         id: "demo-ann",
         email: "ann@acme.example",
-        name: "Ann Customer",
+        first_name: "Ann",
+        last_name: "Archer",
         role: Role::Customer,
+        password: "orchid-lantern-42",
     },
     DemoUser {
         id: "demo-bob",
         email: "bob@acme.example",
-        name: "Bob Colleague",
+        first_name: "Bob",
+        last_name: "Baker",
         role: Role::Customer,
+        password: "copper-meadow-17",
     },
     DemoUser {
         id: "demo-sam",
         email: "sam@support.example",
-        name: "Sam Support",
+        first_name: "Sam",
+        last_name: "Agent",
         role: Role::Agent,
+        password: "harbor-violet-93",
     },
 ];
 
-fn user_of(demo: &DemoUser) -> User {
-    User {
-        id: UserId::parse(demo.id).unwrap_or_else(|| unreachable!("demo ids are valid")),
-        email: Email::parse(demo.email).unwrap_or_else(|_| unreachable!("demo emails are valid")),
-        display_name: demo.name.to_owned(),
+fn valid<T>(value: Option<T>) -> T {
+    value.unwrap_or_else(|| unreachable!("demo data is valid"))
+}
+
+fn user_of(demo: &DemoUser) -> Result<User> {
+    let first_name = Name::parse("first_name", demo.first_name)?;
+    let last_name = Name::parse("last_name", demo.last_name)?;
+    let new_password = NewPassword::parse(
+        "password",
+        demo.password,
+        &[demo.email, demo.first_name, demo.last_name],
+    )?;
+    Ok(User {
+        id: valid(UserId::parse(demo.id)),
+        email: Email::field("email", demo.email)?,
         role: demo.role,
-        organization_id: (demo.role == Role::Customer).then(|| {
-            OrganizationId::parse(ORGANIZATION_ID).unwrap_or_else(|| unreachable!("demo id is valid"))
-        }),
-    }
+        organization_id: (demo.role == Role::Customer).then(|| valid(OrganizationId::parse(ORGANIZATION_ID))),
+        profile: Profile::named(first_name, last_name, Language::En),
+        password_hash: Some(password::hash(&new_password)),
+        session_epoch: 0,
+        version: 1,
+    })
 }
 
 /// Creates the demo organization and users unless they exist. Returns
 /// whether anything was created.
 pub async fn seed(app: &App) -> Result<bool> {
-    let first = user_of(&USERS[0]);
-    if accounts::find_user_by_email(app, &first.email).await?.is_some() {
+    let first = Email::field("email", USERS[0].email)?;
+    if accounts::find_user_by_email(app, &first).await?.is_some() {
         return Ok(false);
     }
     accounts::create_organization(
         app,
         &Organization {
-            id: OrganizationId::parse(ORGANIZATION_ID).unwrap_or_else(|| unreachable!("demo id is valid")),
-            name: ORGANIZATION_NAME.to_owned(),
+            id: valid(OrganizationId::parse(ORGANIZATION_ID)),
+            name: Name::parse("name", ORGANIZATION_NAME)?,
         },
     )
     .await?;
     for demo in &USERS {
-        accounts::create_user(app, &user_of(demo)).await?;
+        accounts::create_user(app, &user_of(demo)?).await?;
     }
     Ok(true)
-}
-
-/// A dev token for the user with this email.
-pub async fn token_for(app: &App, email: &str) -> Result<String> {
-    let email = Email::field("email", email)?;
-    let user = accounts::find_user_by_email(app, &email)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    Ok(app
-        .tokens
-        .issue(&user.actor()?, app.clock.now(), DEMO_TOKEN_LIFETIME))
-}
-
-#[derive(Deserialize)]
-struct TokenRequest {
-    email: String,
-}
-
-async fn mint(State(app): State<Arc<App>>, Json(request): Json<TokenRequest>) -> Response {
-    match token_for(&app, &request.email).await {
-        Ok(token) => Json(serde_json::json!({ "token": token })).into_response(),
-        Err(err) => {
-            let response = servicedesk_shared::api::problem(&err);
-            let (parts, body) = response.into_parts();
-            let body = match body {
-                lambda_http::Body::Text(text) => text,
-                _ => String::new(),
-            };
-            Response::from_parts(parts, axum::body::Body::from(body))
-        }
-    }
-}
-
-/// `POST /dev/token {"email": "..."}`: a token for a demo user (local only).
-pub fn dev_routes(app: Arc<App>) -> Router {
-    Router::new().route("/dev/token", post(mint)).with_state(app)
 }

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use servicedesk::{demo, server};
 use servicedesk_shared::App;
+use servicedesk_shared::app::{Adapters, Settings};
 use servicedesk_shared::auth::tokens::TokenSettings;
 use servicedesk_shared::clock::SystemClock;
 use servicedesk_shared::ids::UuidV7;
-use servicedesk_shared::secret::Secret;
+use servicedesk_shared::mail::outbox::OutboxMailer;
+use servicedesk_shared::secret::{Secret, Secrets};
 use servicedesk_shared::store::embedded::EmbeddedStore;
 
 const USAGE: &str = "usage: servicedesk [--port PORT] [--host ADDR] [--data-dir DIR] [--web-dir DIR]
@@ -100,20 +102,6 @@ async fn run() -> Result<(), String> {
             "{e} (is another servicedesk already running on this data folder? stop it or pass --data-dir)"
         )
     })?;
-    let app = Arc::new(App::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        Arc::new(UuidV7),
-        &secret,
-        TokenSettings {
-            issuer: "servicedesk".into(),
-            audience: "servicedesk-api".into(),
-        },
-    ));
-    let seeded = demo::seed(&app)
-        .await
-        .map_err(|e| format!("cannot create demo data: {e}"))?;
-
     let listener = tokio::net::TcpListener::bind(options.addr).await.map_err(|e| {
         format!(
             "cannot listen on {} ({e}); pass --port to choose another port",
@@ -121,30 +109,51 @@ async fn run() -> Result<(), String> {
         )
     })?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let outbox = options.data_dir.join("outbox");
+    let app = Arc::new(App::new(
+        Adapters {
+            store: Arc::new(store),
+            mailer: Arc::new(OutboxMailer::new(
+                &outbox,
+                "Service desk <desk@servicedesk.local>",
+            )),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+        },
+        &Secrets::single(secret),
+        Settings {
+            tokens: TokenSettings {
+                issuer: "servicedesk".into(),
+                audience: "servicedesk-api".into(),
+            },
+            public_url: url.clone(),
+        },
+    ));
+    let seeded = demo::seed(&app)
+        .await
+        .map_err(|e| format!("cannot create demo data: {e}"))?;
 
     println!("\nservicedesk portal: {url}");
     println!(
-        "  data:  {}{}",
+        "  data:   {}{}",
         options.data_dir.display(),
         if seeded { " (demo data created)" } else { "" }
     );
-    println!("  stop:  press Ctrl+C\n");
+    println!("  mail:   {} (one .eml file per message)", outbox.display());
+    println!("  stop:   press Ctrl+C\n");
     println!(
-        "Demo accounts ({}, dev tokens valid 12 h; new ones: POST {url}/dev/token {{\"email\": ...}}):",
+        "Demo accounts of {} (sign in with POST {url}/auth/login):",
         demo::ORGANIZATION_NAME
     );
     for user in &demo::USERS {
-        let token = demo::token_for(&app, user.email)
-            .await
-            .map_err(|e| e.to_string())?;
         println!(
-            "  {:<22} {:?}\n    Authorization: Bearer {token}",
-            user.email, user.role
+            "  {:<22} password {:<20} {:?}",
+            user.email, user.password, user.role
         );
     }
     println!();
 
-    let router = server::router(app.clone(), options.web_dir).merge(demo::dev_routes(app));
+    let router = server::router(app, options.web_dir);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

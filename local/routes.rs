@@ -16,38 +16,66 @@ pub struct Route {
     pub handler: Handler,
 }
 
-fn create_ticket(app: &App, req: Request) -> BoxFuture<'_, Response<Body>> {
-    Box::pin(create_ticket::handler(app, req))
+/// One boxing adapter per function crate, so every route can share a type.
+macro_rules! handlers {
+    ($($function:ident),* $(,)?) => {
+        $(
+            fn $function(app: &App, req: Request) -> BoxFuture<'_, Response<Body>> {
+                Box::pin($function::handler(app, req))
+            }
+        )*
+    };
 }
 
-fn list_tickets(app: &App, req: Request) -> BoxFuture<'_, Response<Body>> {
-    Box::pin(list_tickets::handler(app, req))
-}
-
-fn get_ticket(app: &App, req: Request) -> BoxFuture<'_, Response<Body>> {
-    Box::pin(get_ticket::handler(app, req))
-}
+handlers!(
+    create_ticket,
+    list_tickets,
+    get_ticket,
+    sign_in,
+    accept_invitation,
+    password_reset,
+    account,
+    admin
+);
 
 pub fn routes() -> Vec<Route> {
+    let route = |method: Method, path: &'static str, function: &'static str, handler: Handler| Route {
+        method,
+        path,
+        function,
+        handler,
+    };
     vec![
-        Route {
-            method: Method::POST,
-            path: "/tickets",
-            function: "create-ticket",
-            handler: create_ticket,
-        },
-        Route {
-            method: Method::GET,
-            path: "/tickets",
-            function: "list-tickets",
-            handler: list_tickets,
-        },
-        Route {
-            method: Method::GET,
-            path: "/tickets/{number}",
-            function: "get-ticket",
-            handler: get_ticket,
-        },
+        route(Method::POST, "/tickets", "create-ticket", create_ticket),
+        route(Method::GET, "/tickets", "list-tickets", list_tickets),
+        route(Method::GET, "/tickets/{number}", "get-ticket", get_ticket),
+        route(Method::POST, "/auth/login", "sign-in", sign_in),
+        route(Method::POST, "/auth/refresh", "sign-in", sign_in),
+        route(Method::POST, "/auth/logout", "sign-in", sign_in),
+        route(
+            Method::POST,
+            "/auth/invitations/accept",
+            "accept-invitation",
+            accept_invitation,
+        ),
+        route(
+            Method::POST,
+            "/auth/password-reset",
+            "password-reset",
+            password_reset,
+        ),
+        route(
+            Method::POST,
+            "/auth/password-reset/confirm",
+            "password-reset",
+            password_reset,
+        ),
+        route(Method::GET, "/account/profile", "account", account),
+        route(Method::PUT, "/account/profile", "account", account),
+        route(Method::POST, "/account/password", "account", account),
+        route(Method::POST, "/account/email/confirm", "account", account),
+        route(Method::POST, "/admin/organizations", "admin", admin),
+        route(Method::POST, "/admin/invitations", "admin", admin),
     ]
 }
 

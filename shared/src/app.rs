@@ -7,31 +7,56 @@ use crate::auth::tokens::{TokenKeys, TokenSettings};
 use crate::clock::Clock;
 use crate::cursor::CursorCodec;
 use crate::ids::IdGenerator;
-use crate::secret::Secret;
+use crate::mail::Mailer;
+use crate::secret::Secrets;
 use crate::store::ItemStore;
+
+/// What differs between deployments, besides the adapters.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tokens: TokenSettings,
+    /// Where people open the portal: the base of every link we email.
+    pub public_url: String,
+}
+
+/// The adapters behind the ports.
+pub struct Adapters {
+    pub store: Arc<dyn ItemStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
 
 pub struct App {
     pub store: Arc<dyn ItemStore>,
+    pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub tokens: TokenKeys,
     pub cursors: CursorCodec,
+    pub settings: Settings,
 }
 
 impl App {
-    pub fn new(
-        store: Arc<dyn ItemStore>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-        secret: &Secret,
-        tokens: TokenSettings,
-    ) -> Self {
+    pub fn new(adapters: Adapters, secrets: &Secrets, settings: Settings) -> Self {
         Self {
-            store,
-            clock,
-            ids,
-            tokens: TokenKeys::new(secret, tokens),
-            cursors: CursorCodec::new(secret),
+            store: adapters.store,
+            mailer: adapters.mailer,
+            clock: adapters.clock,
+            ids: adapters.ids,
+            tokens: TokenKeys::new(secrets, settings.tokens.clone()),
+            cursors: CursorCodec::new(&secrets.current),
+            settings,
+        }
+    }
+
+    /// An absolute link into the web front end. Secrets go in the fragment
+    /// (`#token=...`): browsers never send it to servers, so it stays out of logs.
+    pub fn link(&self, page: &str, secret_param: Option<(&str, &str)>) -> String {
+        let base = self.settings.public_url.trim_end_matches('/');
+        match secret_param {
+            Some((name, value)) => format!("{base}/{page}#{name}={value}"),
+            None => format!("{base}/{page}"),
         }
     }
 }

@@ -27,6 +27,10 @@ impl ManualClock {
     pub fn set(&self, at: OffsetDateTime) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
     }
+
+    pub fn advance(&self, by: time::Duration) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) += by;
+    }
 }
 
 #[cfg(feature = "test-support")]

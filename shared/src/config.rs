@@ -2,14 +2,17 @@
 //! with a missing or malformed variable fails its init with one message that
 //! names every problem, instead of failing requests later.
 
+use crate::app::Settings;
 use crate::auth::tokens::TokenSettings;
-use crate::secret::Secret;
+use crate::secret::{Secret, Secrets};
 
 #[derive(Debug)]
 pub struct Config {
     pub table_name: String,
-    pub secret: Secret,
-    pub tokens: TokenSettings,
+    pub secrets: Secrets,
+    pub settings: Settings,
+    /// The verified SES identity mail is sent from.
+    pub mail_from: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -24,28 +27,55 @@ impl Config {
     /// Reads configuration through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
-        let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
-            Some(value) => Some(value),
-            None => {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut required = |name: &str| {
+            let value = get(name);
+            if value.is_none() {
                 problems.push(format!("{name} is not set"));
-                None
             }
+            value
         };
         let table_name = required("TABLE_NAME");
         let secret_raw = required("SERVICEDESK_SECRET");
-        let issuer = lookup("JWT_ISSUER").unwrap_or_else(|| "servicedesk".into());
-        let audience = lookup("JWT_AUDIENCE").unwrap_or_else(|| "servicedesk-api".into());
-        let secret = secret_raw.and_then(|raw| {
+        let public_url = required("PUBLIC_URL");
+        let mail_from = required("MAIL_FROM");
+        let current = secret_raw.and_then(|raw| {
             Secret::from_base64(&raw)
                 .map_err(|e| problems.push(format!("SERVICEDESK_SECRET {e}")))
                 .ok()
         });
-        match (table_name, secret) {
-            (Some(table_name), Some(secret)) if problems.is_empty() => Ok(Self {
-                table_name,
-                secret,
-                tokens: TokenSettings { issuer, audience },
-            }),
+        let mut previous = Vec::new();
+        for (i, raw) in get("SERVICEDESK_PREVIOUS_SECRETS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .enumerate()
+        {
+            match Secret::from_base64(raw) {
+                Ok(secret) => previous.push(secret),
+                Err(e) => problems.push(format!("SERVICEDESK_PREVIOUS_SECRETS entry {} {e}", i + 1)),
+            }
+        }
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            problems.push(format!("PUBLIC_URL must start with https:// (got {url})"));
+        }
+        match (table_name, current, public_url, mail_from) {
+            (Some(table_name), Some(current), Some(public_url), Some(mail_from)) if problems.is_empty() => {
+                Ok(Self {
+                    table_name,
+                    secrets: Secrets { current, previous },
+                    settings: Settings {
+                        tokens: TokenSettings {
+                            issuer: get("JWT_ISSUER").unwrap_or_else(|| "servicedesk".into()),
+                            audience: get("JWT_AUDIENCE").unwrap_or_else(|| "servicedesk-api".into()),
+                        },
+                        public_url,
+                    },
+                    mail_from,
+                })
+            }
             _ => Err(ConfigError(problems)),
         }
     }
@@ -58,14 +88,15 @@ mod tests {
     #[test]
     fn names_every_missing_or_invalid_variable() {
         let err = Config::from_lookup(|_| None).unwrap_err().to_string();
-        assert!(
-            err.contains("TABLE_NAME is not set") && err.contains("SERVICEDESK_SECRET is not set"),
-            "{err}"
-        );
+        for name in ["TABLE_NAME", "SERVICEDESK_SECRET", "PUBLIC_URL", "MAIL_FROM"] {
+            assert!(err.contains(&format!("{name} is not set")), "{err}");
+        }
 
         let err = Config::from_lookup(|n| match n {
-            "TABLE_NAME" => Some("t".into()),
+            "TABLE_NAME" | "MAIL_FROM" => Some("x".into()),
+            "PUBLIC_URL" => Some("desk.example".into()),
             "SERVICEDESK_SECRET" => Some("c2hvcnQ=".into()),
+            "SERVICEDESK_PREVIOUS_SECRETS" => Some("!!".into()),
             _ => None,
         })
         .unwrap_err()
@@ -74,21 +105,28 @@ mod tests {
             err.contains("SERVICEDESK_SECRET must be at least 32 bytes"),
             "{err}"
         );
+        assert!(err.contains("SERVICEDESK_PREVIOUS_SECRETS entry 1"), "{err}");
+        assert!(err.contains("PUBLIC_URL must start with https://"), "{err}");
     }
 
     #[test]
     fn reads_a_complete_environment() {
-        let secret = Secret::generate().to_base64();
+        let (secret, old) = (Secret::generate().to_base64(), Secret::generate().to_base64());
         let config = Config::from_lookup(|n| match n {
             "TABLE_NAME" => Some("tickets".into()),
             "SERVICEDESK_SECRET" => Some(secret.clone()),
+            "SERVICEDESK_PREVIOUS_SECRETS" => Some(old.clone()),
+            "PUBLIC_URL" => Some("https://desk.example".into()),
+            "MAIL_FROM" => Some("desk@example.com".into()),
             "JWT_AUDIENCE" => Some("aud".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(config.table_name, "tickets");
+        assert_eq!(config.secrets.previous.len(), 1);
+        let tokens = &config.settings.tokens;
         assert_eq!(
-            (config.tokens.issuer.as_str(), config.tokens.audience.as_str()),
+            (tokens.issuer.as_str(), tokens.audience.as_str()),
             ("servicedesk", "aud")
         );
     }

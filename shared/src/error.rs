@@ -15,6 +15,14 @@ pub enum Error {
     #[error("{field}: {message}")]
     InvalidField { field: String, message: String },
 
+    /// A well-formed value that is wrong (e.g. not the current password).
+    #[error("{field}: {message}")]
+    Incorrect { field: String, message: String },
+
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+
     /// The request as a whole cannot be understood (malformed JSON, bad cursor, ...).
     #[error("{0}")]
     BadRequest(String),
@@ -60,6 +68,8 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidField { .. } => 422,
+            Self::Incorrect { .. } => 400,
+            Self::TooManyRequests { .. } => 429,
             Self::BadRequest(_) => 400,
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType => 415,
@@ -75,6 +85,8 @@ impl Error {
     pub fn to_problem(&self) -> Problem {
         let (slug, title) = match self {
             Self::InvalidField { .. } => ("invalid-field", "A field is missing or invalid"),
+            Self::Incorrect { .. } => ("incorrect-value", "A value is incorrect"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many attempts"),
             Self::BadRequest(_) => ("bad-request", "The request could not be understood"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
@@ -87,9 +99,6 @@ impl Error {
         let detail = match self {
             // Never leak dependency internals to callers; they are logged instead.
             Self::Unavailable(_) => "A dependency did not answer. Please retry in a moment.".into(),
-            Self::Unauthenticated(m) => {
-                format!("{m}. Sign in again and send the token as 'Authorization: Bearer <token>'.")
-            }
             other => other.to_string(),
         };
         Problem {
@@ -98,7 +107,7 @@ impl Error {
             status: self.status(),
             detail,
             field: match self {
-                Self::InvalidField { field, .. } => Some(field.clone()),
+                Self::InvalidField { field, .. } | Self::Incorrect { field, .. } => Some(field.clone()),
                 _ => None,
             },
         }

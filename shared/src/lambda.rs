@@ -9,9 +9,11 @@ use std::sync::Arc;
 use lambda_http::{Body, Request, Response, service_fn};
 
 use crate::App;
+use crate::app::Adapters;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::ids::UuidV7;
+use crate::mail::Mailer;
 use crate::store::dynamodb::DynamoDbStore;
 
 /// Runs an HTTP handler on Lambda.
@@ -31,15 +33,33 @@ where
     let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     // The App lives as long as the process; leaking it lets every request borrow it.
     let app: &'static App = Box::leak(Box::new(App::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        Arc::new(UuidV7),
-        &config.secret,
-        config.tokens,
+        Adapters {
+            store: Arc::new(store),
+            mailer: mailer(&sdk, &config.mail_from),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+        },
+        &config.secrets,
+        config.settings,
     )));
     lambda_http::run(service_fn(move |req: Request| {
         let response = handler(app, req);
         async move { Ok::<_, Infallible>(response.await) }
     }))
     .await
+}
+
+/// Functions that send mail enable the `ses` feature and get an SES client;
+/// the others link no SES code at all.
+#[cfg(feature = "ses")]
+fn mailer(sdk: &aws_config::SdkConfig, from: &str) -> Arc<dyn Mailer> {
+    Arc::new(crate::mail::ses::SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        from,
+    ))
+}
+
+#[cfg(not(feature = "ses"))]
+fn mailer(_: &aws_config::SdkConfig, _: &str) -> Arc<dyn Mailer> {
+    Arc::new(crate::mail::NoMail)
 }

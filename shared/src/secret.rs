@@ -7,7 +7,25 @@ use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+#[derive(Clone)]
 pub struct Secret(Vec<u8>);
+
+/// The current secret, and previous ones still accepted for verification
+/// while a rotation is under way.
+#[derive(Clone, Debug)]
+pub struct Secrets {
+    pub current: Secret,
+    pub previous: Vec<Secret>,
+}
+
+impl Secrets {
+    pub fn single(current: Secret) -> Self {
+        Self {
+            current,
+            previous: Vec::new(),
+        }
+    }
+}
 
 impl Secret {
     pub const MIN_LEN: usize = 32;

@@ -7,12 +7,14 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use crate::App;
+use crate::app::{Adapters, Settings};
 use crate::auth::Actor;
 use crate::auth::tokens::{TokenKeys, TokenSettings};
 use crate::clock::ManualClock;
 use crate::domain::{OrganizationId, UserId};
 use crate::ids::UuidV7;
-use crate::secret::Secret;
+use crate::mail::MemoryMailer;
+use crate::secret::{Secret, Secrets};
 use crate::store::ItemStore;
 
 /// The instant tests start at, unless they move the clock.
@@ -25,12 +27,50 @@ pub fn token_settings() -> TokenSettings {
     }
 }
 
-/// An app over `store`, its clock, and the secret it signs with.
-pub fn app(store: Arc<dyn ItemStore>) -> (App, Arc<ManualClock>, Secret) {
+pub const PUBLIC_URL: &str = "https://desk.example";
+
+pub fn settings() -> Settings {
+    Settings {
+        tokens: token_settings(),
+        public_url: PUBLIC_URL.into(),
+    }
+}
+
+/// An app over `store`, with its clock, the secret it signs with and the
+/// mailbox its mail lands in.
+pub struct TestApp {
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub secret: Secret,
+    pub mail: Arc<MemoryMailer>,
+}
+
+pub fn test_app(store: Arc<dyn ItemStore>) -> TestApp {
     let clock = Arc::new(ManualClock::new(T0));
     let secret = Secret::generate();
-    let app = App::new(store, clock.clone(), Arc::new(UuidV7), &secret, token_settings());
-    (app, clock, secret)
+    let mail = Arc::new(MemoryMailer::default());
+    let app = App::new(
+        Adapters {
+            store,
+            mailer: mail.clone(),
+            clock: clock.clone(),
+            ids: Arc::new(UuidV7),
+        },
+        &Secrets::single(secret.clone()),
+        settings(),
+    );
+    TestApp {
+        app,
+        clock,
+        secret,
+        mail,
+    }
+}
+
+/// An app over `store`, its clock, and the secret it signs with.
+pub fn app(store: Arc<dyn ItemStore>) -> (App, Arc<ManualClock>, Secret) {
+    let t = test_app(store);
+    (t.app, t.clock, t.secret)
 }
 
 pub fn customer(user: &str, organization: &str) -> Actor {
@@ -101,9 +141,10 @@ impl ItemStore for CountingStore {
         key: &crate::store::Key,
         attribute: &str,
         by: i64,
+        expires_at: Option<i64>,
     ) -> Result<i64, crate::store::StoreError> {
         self.count();
-        self.inner.increment(key, attribute, by).await
+        self.inner.increment(key, attribute, by, expires_at).await
     }
 
     async fn query(

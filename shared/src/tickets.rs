@@ -85,7 +85,7 @@ pub async fn open(app: &App, actor: &Actor, new: NewTicket) -> Result<TicketDeta
     let date = now.date();
     let sequence = app
         .store
-        .increment(&model::ticket_counter_key(date), model::COUNTER_VALUE, 1)
+        .increment(&model::ticket_counter_key(date), model::COUNTER_VALUE, 1, None)
         .await?;
     let number = u32::try_from(sequence)
         .ok()

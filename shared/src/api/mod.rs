@@ -2,7 +2,7 @@
 //! reading requests, authenticating, rendering responses and problems.
 //! Errors become `application/problem+json` here and nowhere else.
 
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
@@ -24,11 +24,19 @@ pub fn problem(err: &Error) -> Response<Body> {
     let problem = err.to_problem();
     let body = serde_json::to_string(&problem).unwrap_or_else(|_| unreachable!("problems are plain data"));
     let mut response = base_response(problem.status, "application/problem+json", body);
-    if matches!(err, Error::Unauthenticated(_)) {
-        response.headers_mut().insert(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-        );
+    match err {
+        Error::Unauthenticated(_) => {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+            );
+        }
+        Error::TooManyRequests { retry_after, .. } => {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        _ => {}
     }
     response
 }
@@ -58,12 +66,71 @@ pub fn created<T: Serialize>(location: &str, body: &T) -> Response<Body> {
     response
 }
 
+/// `204 No Content`.
+pub fn no_content() -> Response<Body> {
+    let mut response = base_response(204, "application/json", String::new());
+    *response.body_mut() = Body::Empty;
+    response.headers_mut().remove(CONTENT_TYPE);
+    response
+}
+
+/// A cookie sent with the request.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Adds a `Set-Cookie` that only the browser holds: not readable by scripts,
+/// only over HTTPS, never sent on cross-site requests, only to `path`.
+pub fn set_private_cookie(response: &mut Response<Body>, name: &str, value: &str, path: &str, max_age: i64) {
+    let cookie = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Header a browser only sends when our own script asks it to: a cross-site
+/// form cannot set it, and a cross-site script would need a CORS preflight
+/// we never grant. Required where a cookie alone authenticates (CSRF).
+pub const CSRF_HEADER: &str = "x-servicedesk-csrf";
+
+pub fn require_csrf_header(req: &Request) -> Result<()> {
+    if req.headers().contains_key(CSRF_HEADER) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "send the header '{CSRF_HEADER}: 1' with this request"
+        )))
+    }
+}
+
+/// The caller's address as API Gateway saw it ("local" outside AWS), for throttling.
+pub fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_else(|| "unknown".into())
+        }
+        _ => "local".into(),
+    }
+}
+
 /// The caller, from `Authorization: Bearer <token>`.
 pub fn authenticate(app: &App, req: &Request) -> Result<Actor> {
     let header = req
         .headers()
         .get(http::header::AUTHORIZATION)
-        .ok_or_else(|| Error::Unauthenticated("this endpoint requires an access token".into()))?;
+        .ok_or_else(|| {
+            Error::Unauthenticated(
+                "this endpoint requires an access token: sign in (POST /auth/login) and send it as 'Authorization: Bearer <token>'"
+                    .into(),
+            )
+        })?;
     let token = header
         .to_str()
         .ok()
@@ -159,4 +226,25 @@ pub fn query_enum<T: DeserializeOwned>(req: &Request, name: &'static str) -> Res
                 .map_err(|e| Error::invalid(name, strip_position(&e.to_string())))
         })
         .transpose()
+}
+
+/// A signed-in session: the access token in the body (the page keeps it in
+/// memory), the refresh token in an HttpOnly cookie scripts cannot read.
+pub fn session(status: StatusCode, session: &crate::accounts::sessions::Session) -> Response<Body> {
+    use crate::accounts::sessions::{REFRESH_COOKIE, REFRESH_COOKIE_PATH, REFRESH_LIFETIME};
+    let mut response = json(status, session);
+    set_private_cookie(
+        &mut response,
+        REFRESH_COOKIE,
+        &session.refresh_token,
+        REFRESH_COOKIE_PATH,
+        REFRESH_LIFETIME.whole_seconds(),
+    );
+    response
+}
+
+/// Clears the refresh cookie (sign-out).
+pub fn clear_session(response: &mut Response<Body>) {
+    use crate::accounts::sessions::{REFRESH_COOKIE, REFRESH_COOKIE_PATH};
+    set_private_cookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
 }

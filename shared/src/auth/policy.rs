@@ -36,3 +36,11 @@ pub fn customer_lists(actor: &Actor) -> Result<(UserId, OrganizationId), Error> 
         )),
     }
 }
+
+/// Administration (organizations, invitations) is for support staff.
+pub fn require_agent(actor: &Actor) -> Result<&UserId, Error> {
+    match actor {
+        Actor::Agent { user } => Ok(user),
+        Actor::Customer { .. } => Err(Error::Forbidden("only support staff can do this".into())),
+    }
+}

@@ -1,5 +1,12 @@
 //! Access tokens: JWTs signed with HS256 under a key derived from the app
 //! secret. The algorithm, issuer, audience and expiry are always checked.
+//!
+//! Key rotation: every token names its key in the `kid` header. Tokens are
+//! signed with the current secret's key and verified with it or with a
+//! previous secret's key, so rotating the secret (new current, old moved to
+//! previous) signs nobody out.
+
+use std::collections::HashMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -8,7 +15,10 @@ use time::{Duration, OffsetDateTime};
 use super::{Actor, Role};
 use crate::Error;
 use crate::domain::{OrganizationId, UserId};
-use crate::secret::Secret;
+use crate::secret::{Secret, Secrets};
+
+const SIGN_IN_AGAIN: &str =
+    "refresh it (POST /auth/refresh) or sign in again, and send it as 'Authorization: Bearer <token>'";
 
 /// Issuer and audience every token must carry.
 #[derive(Debug, Clone)]
@@ -30,18 +40,34 @@ struct Claims {
 }
 
 pub struct TokenKeys {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    decoding: HashMap<String, DecodingKey>,
     validation: Validation,
     settings: TokenSettings,
+}
+
+/// The key for signing tokens, derived from a secret, and its public id.
+fn signing_key(secret: &Secret) -> (String, Vec<u8>) {
+    let key = secret.derive("servicedesk/jwt/hs256/v1");
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &key);
+    let kid = digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    (kid, key)
 }
 
 impl TokenKeys {
     /// Lifetime of access tokens.
     pub const LIFETIME: Duration = Duration::minutes(15);
 
-    pub fn new(secret: &Secret, settings: TokenSettings) -> Self {
-        let key = secret.derive("servicedesk/jwt/hs256/v1");
+    pub fn new(secrets: &Secrets, settings: TokenSettings) -> Self {
+        let (kid, key) = signing_key(&secrets.current);
+        let decoding = std::iter::once(&secrets.current)
+            .chain(&secrets.previous)
+            .map(|secret| {
+                let (kid, key) = signing_key(secret);
+                (kid, DecodingKey::from_secret(&key))
+            })
+            .collect();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
@@ -51,7 +77,8 @@ impl TokenKeys {
         validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(&key),
-            decoding: DecodingKey::from_secret(&key),
+            kid,
+            decoding,
             validation,
             settings,
         }
@@ -72,7 +99,11 @@ impl TokenKeys {
             role,
             org,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let header = Header {
+            kid: Some(self.kid.clone()),
+            ..Header::new(Algorithm::HS256)
+        };
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
             .unwrap_or_else(|e| unreachable!("HS256 signing of plain claims cannot fail: {e}"))
     }
 
@@ -81,12 +112,19 @@ impl TokenKeys {
 
     /// Verifies a token at `now` and returns who it speaks for.
     pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Actor, Error> {
-        let invalid = || Error::Unauthenticated("the access token is invalid".into());
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let invalid = || Error::Unauthenticated(format!("the access token is invalid; {SIGN_IN_AGAIN}"));
+        let kid = jsonwebtoken::decode_header(token)
+            .map_err(|_| invalid())?
+            .kid
+            .ok_or_else(invalid)?;
+        let key = self.decoding.get(&kid).ok_or_else(invalid)?;
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|_| invalid())?
             .claims;
         if claims.exp + Self::LEEWAY_SECONDS < now.unix_timestamp() {
-            return Err(Error::Unauthenticated("the access token has expired".into()));
+            return Err(Error::Unauthenticated(format!(
+                "the access token has expired; {SIGN_IN_AGAIN}"
+            )));
         }
         let user = UserId::parse(&claims.sub).ok_or_else(invalid)?;
         match (claims.role, claims.org) {
@@ -97,5 +135,71 @@ impl TokenKeys {
             (Role::Agent, None) => Ok(Actor::Agent { user }),
             _ => Err(invalid()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    fn settings() -> TokenSettings {
+        testing::token_settings()
+    }
+
+    #[test]
+    fn tokens_of_a_previous_secret_verify_after_rotation() {
+        let now = OffsetDateTime::now_utc();
+        let actor = testing::customer("ann", "acme");
+        let (old, new) = (Secret::generate(), Secret::generate());
+        let before = TokenKeys::new(&Secrets::single(old.clone()), settings());
+        let token = before.issue(&actor, now, TokenKeys::LIFETIME);
+
+        let rotated = TokenKeys::new(
+            &Secrets {
+                current: new.clone(),
+                previous: vec![old],
+            },
+            settings(),
+        );
+        assert_eq!(
+            rotated.verify(&token, now).unwrap(),
+            actor,
+            "old tokens still verify"
+        );
+        let fresh = rotated.issue(&actor, now, TokenKeys::LIFETIME);
+        assert_ne!(
+            jsonwebtoken::decode_header(&fresh).unwrap().kid,
+            jsonwebtoken::decode_header(&token).unwrap().kid
+        );
+
+        // Once the old secret is dropped, its tokens stop working.
+        let retired = TokenKeys::new(&Secrets::single(new), settings());
+        assert!(retired.verify(&token, now).is_err());
+        assert!(retired.verify(&fresh, now).is_ok());
+    }
+
+    #[test]
+    fn tokens_without_a_known_kid_are_refused() {
+        let secret = Secret::generate();
+        let keys = TokenKeys::new(&Secrets::single(secret.clone()), settings());
+        let now = OffsetDateTime::now_utc();
+        let claims = Claims {
+            iss: "servicedesk".into(),
+            aud: "servicedesk-api".into(),
+            sub: "ann".into(),
+            iat: now.unix_timestamp(),
+            exp: now.unix_timestamp() + 60,
+            role: Role::Agent,
+            org: None,
+        };
+        let (_, key) = signing_key(&secret);
+        let no_kid = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&key),
+        )
+        .unwrap();
+        assert!(keys.verify(&no_kid, now).is_err(), "right key, but no kid");
     }
 }

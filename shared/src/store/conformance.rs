@@ -283,7 +283,12 @@ pub async fn concurrent_increments_are_atomic(store: Store) {
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let (store, key) = (store.clone(), key.clone());
-            tokio::spawn(async move { store.increment(&key, "value", 1).await.unwrap() })
+            tokio::spawn(async move {
+                store
+                    .increment(&key, "value", 1, Some(1_900_000_000))
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut seen = BTreeSet::new();
@@ -294,7 +299,17 @@ pub async fn concurrent_increments_are_atomic(store: Store) {
         );
     }
     assert_eq!(seen, (1..=100).collect::<BTreeSet<i64>>());
-    assert_eq!(store.increment(&key, "value", 5).await.unwrap(), 105);
+    assert_eq!(
+        store
+            .increment(&key, "value", 5, Some(2_000_000_000))
+            .await
+            .unwrap(),
+        105
+    );
+    // The expiry is set when the counter is created, and kept after.
+    let counter = store.get(&key).await.unwrap().unwrap();
+    assert_eq!(counter.get(super::EXPIRES_AT), Some(&json!(1_900_000_000)));
+    assert_eq!(counter.get("value"), Some(&json!(105)));
 }
 
 async fn collect_pages(store: &Store, mut query: Query, index: Option<Index>) -> (Vec<String>, usize) {

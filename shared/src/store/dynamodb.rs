@@ -368,19 +368,29 @@ impl ItemStore for DynamoDbStore {
         }
     }
 
-    async fn increment(&self, key: &Key, attribute: &str, by: i64) -> Result<i64, StoreError> {
-        let out = self
+    async fn increment(
+        &self,
+        key: &Key,
+        attribute: &str,
+        by: i64,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_av(key)))
-            .update_expression("ADD #n :by")
             .expression_attribute_names("#n", attribute)
             .expression_attribute_values(":by", AttributeValue::N(by.to_string()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(classify)?;
+            .return_values(ReturnValue::UpdatedNew);
+        request = match expires_at {
+            None => request.update_expression("ADD #n :by"),
+            Some(at) => request
+                .update_expression("ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)")
+                .expression_attribute_names("#ttl", super::EXPIRES_AT)
+                .expression_attribute_values(":ttl", AttributeValue::N(at.to_string())),
+        };
+        let out = request.send().await.map_err(classify)?;
         match out.attributes().and_then(|a| a.get(attribute)) {
             Some(AttributeValue::N(n)) => n
                 .parse()

@@ -352,7 +352,13 @@ impl ItemStore for EmbeddedStore {
         self.blocking(move |db| apply(db, &writes, false)).await
     }
 
-    async fn increment(&self, key: &Key, attribute: &str, by: i64) -> Result<i64, StoreError> {
+    async fn increment(
+        &self,
+        key: &Key,
+        attribute: &str,
+        by: i64,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
         let (key, attribute) = (key.clone(), attribute.to_owned());
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(unavailable)?;
@@ -369,10 +375,16 @@ impl ItemStore for EmbeddedStore {
                 let value = current
                     .checked_add(by)
                     .ok_or_else(|| StoreError::Invalid("counter overflow".into()))?;
-                let new = old
-                    .clone()
-                    .unwrap_or_else(|| Item::new(&key.pk, &key.sk))
-                    .with(&attribute, value);
+                let new = match old.clone() {
+                    Some(item) => item.with(&attribute, value),
+                    None => {
+                        let item = Item::new(&key.pk, &key.sk).with(&attribute, value);
+                        match expires_at {
+                            Some(at) => item.with(super::EXPIRES_AT, at),
+                            None => item,
+                        }
+                    }
+                };
                 store_item(&mut items, &mut index, &key, old.as_ref(), Some(&new))?;
                 value
             };

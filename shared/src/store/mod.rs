@@ -27,6 +27,9 @@ pub mod model;
 /// Attribute names of the table key.
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
+/// The table's TTL attribute: epoch seconds after which DynamoDB deletes the
+/// item (eventually; readers still check it).
+pub const EXPIRES_AT: &str = "expires_at";
 
 /// An item: its attributes, which always include `PK` and `SK` as strings.
 pub type Attributes = Map<String, Value>;
@@ -288,8 +291,15 @@ pub trait ItemStore: Send + Sync {
     /// All writes or none; at most 100, each item at most once.
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 
-    /// Atomically adds `by` to the numeric attribute and returns the new value.
-    async fn increment(&self, key: &Key, attribute: &str, by: i64) -> Result<i64, StoreError>;
+    /// Atomically adds `by` to the numeric attribute and returns the new
+    /// value. A counter created by this call gets `expires_at` (TTL), if given.
+    async fn increment(
+        &self,
+        key: &Key,
+        attribute: &str,
+        by: i64,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError>;
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
 }

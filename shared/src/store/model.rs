@@ -201,3 +201,49 @@ pub fn user_id_of_claim(item: &Item) -> Result<UserId, StoreError> {
     UserId::parse(item.string("user_id")?)
         .ok_or_else(|| StoreError::Corrupt("bad user id in email claim".into()))
 }
+
+pub fn organization_from_item(item: &Item) -> Result<crate::accounts::Organization, StoreError> {
+    from_item(item, "organization")
+}
+
+pub fn link_key(digest: &str) -> Key {
+    Key::new(format!("LINK#{digest}"), "#LINK")
+}
+
+pub fn link_item(
+    digest: &str,
+    purpose: &crate::accounts::links::Purpose,
+    expires_at: i64,
+) -> Result<Item, StoreError> {
+    let mut item = entity_item(link_key(digest), "link", to_attributes(purpose)?);
+    item.0.insert(super::EXPIRES_AT.into(), expires_at.into());
+    Ok(item)
+}
+
+pub fn link_from_item(item: &Item) -> Result<(crate::accounts::links::Purpose, i64), StoreError> {
+    let purpose = from_item(item, "link")?;
+    let expires_at = item
+        .get(super::EXPIRES_AT)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| StoreError::Corrupt("link without expiry".into()))?;
+    Ok((purpose, expires_at))
+}
+
+/// A refresh token (by digest): which session family it belongs to.
+pub fn refresh_key(digest: &str) -> Key {
+    Key::new(format!("REFRESH#{digest}"), "#REFRESH")
+}
+
+/// A session family: every refresh token descending from one sign-in.
+pub fn session_family_key(id: &str) -> Key {
+    Key::new(format!("SESSION#{id}"), "#SESSION")
+}
+
+/// Failed sign-ins for one email (known or not, so both behave alike).
+pub fn login_failures_key(email: &crate::domain::Email) -> Key {
+    Key::new(format!("THROTTLE#login-email#{email}"), "#STATE")
+}
+
+pub fn simple_item(key: Key, entity: &str, body: Attributes) -> Item {
+    entity_item(key, entity, body)
+}

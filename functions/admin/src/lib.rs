@@ -1,0 +1,45 @@
+//! Support staff administration: `POST /admin/organizations`,
+//! `POST /admin/invitations` (customers into an organization, or agents).
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use servicedesk_shared::accounts::{self, Name, Organization, invitations};
+use servicedesk_shared::auth::policy;
+use servicedesk_shared::domain::OrganizationId;
+use servicedesk_shared::{App, Error, Result, api};
+
+pub async fn handler(app: &App, req: Request) -> Response<Body> {
+    api::respond(route(app, &req).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOrganization {
+    name: String,
+}
+
+async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
+    let actor = api::authenticate(app, req)?;
+    policy::require_agent(&actor)?;
+    match (req.method(), req.uri().path()) {
+        (&Method::POST, "/admin/organizations") => {
+            let request: NewOrganization = api::json_body(req)?;
+            let organization = Organization {
+                id: OrganizationId::parse(&app.ids.new_id())
+                    .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+                name: Name::parse("name", &request.name)?,
+            };
+            accounts::create_organization(app, &organization).await?;
+            Ok(api::created(
+                &format!("/admin/organizations/{}", organization.id),
+                &organization,
+            ))
+        }
+        (&Method::POST, "/admin/invitations") => {
+            let sent = invitations::invite(app, &actor, api::json_body(req)?).await?;
+            Ok(api::json(StatusCode::ACCEPTED, &sent))
+        }
+        _ => Err(Error::NotFound("route")),
+    }
+}

@@ -1,0 +1,46 @@
+//! `POST /auth/password-reset` (always 202, same body, similar time) and
+//! `POST /auth/password-reset/confirm` (token + new password).
+
+use std::time::Duration;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use servicedesk_shared::accounts::password_reset::{self, ACCEPTED};
+use servicedesk_shared::{App, Error, Result, api};
+
+/// Every reset request takes at least this long, whether or not an email
+/// was sent, so timing does not tell which addresses have accounts.
+pub const MIN_REQUEST_TIME: Duration = Duration::from_millis(400);
+
+pub async fn handler(app: &App, req: Request) -> Response<Body> {
+    api::respond(route(app, &req).await)
+}
+
+async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
+    match (req.method(), req.uri().path()) {
+        (&Method::POST, "/auth/password-reset") => {
+            let started = tokio::time::Instant::now();
+            let request = api::json_body(req)?;
+            let outcome = password_reset::request(app, request).await;
+            tokio::time::sleep_until(started + MIN_REQUEST_TIME).await;
+            match outcome {
+                // A malformed address is the caller's to fix; anything else looks like success.
+                Err(err @ Error::InvalidField { .. }) => Err(err),
+                Err(err) => {
+                    tracing::error!(error = %err, "password reset request failed");
+                    Ok(accepted())
+                }
+                Ok(()) => Ok(accepted()),
+            }
+        }
+        (&Method::POST, "/auth/password-reset/confirm") => {
+            password_reset::confirm(app, api::json_body(req)?).await?;
+            Ok(api::no_content())
+        }
+        _ => Err(Error::NotFound("route")),
+    }
+}
+
+fn accepted() -> Response<Body> {
+    api::json(StatusCode::ACCEPTED, &serde_json::json!({ "message": ACCEPTED }))
+}

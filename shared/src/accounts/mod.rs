@@ -1,0 +1,224 @@
+//! Organizations, users and everything about signing in: invitations,
+//! sessions, password reset and change, profile and language.
+
+pub mod invitations;
+pub mod links;
+pub mod password_reset;
+pub mod profile;
+pub mod sessions;
+pub mod throttle;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Actor, Role};
+use crate::domain::{BoundedText, Email, OptionalText, OrganizationId, UserId};
+use crate::i18n::Language;
+use crate::store::model;
+use crate::store::{Condition, StoreError, Write};
+use crate::{App, Error, Result};
+
+pub type Name = BoundedText<1, 100>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: Name,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a user tells about themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<OptionalText>,
+    pub first_name: Name,
+    pub last_name: Name,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_phone: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<OptionalText>,
+    #[serde(default)]
+    pub language: Language,
+    /// Show the landing page (create / my tickets / search) after sign-in.
+    #[serde(default = "yes")]
+    pub show_landing_page: bool,
+}
+
+impl Profile {
+    pub fn named(first_name: Name, last_name: Name, language: Language) -> Self {
+        Self {
+            prefix: None,
+            first_name,
+            last_name,
+            title: None,
+            office_phone: None,
+            extension: None,
+            mobile: None,
+            language,
+            show_landing_page: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub role: Role,
+    /// Customers belong to exactly one organization; agents to none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
+    pub profile: Profile,
+    /// argon2id, PHC format. Never leaves the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+    /// Raised on password change or reset: refresh tokens of earlier epochs
+    /// stop working (signs out every device).
+    #[serde(default)]
+    pub session_epoch: u64,
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl User {
+    pub fn actor(&self) -> Result<Actor> {
+        match (self.role, &self.organization_id) {
+            (Role::Customer, Some(org)) => Ok(Actor::Customer {
+                user: self.id.clone(),
+                organization: org.clone(),
+            }),
+            (Role::Agent, None) => Ok(Actor::Agent {
+                user: self.id.clone(),
+            }),
+            _ => Err(Error::Conflict(format!(
+                "user {} has an inconsistent role",
+                self.id
+            ))),
+        }
+    }
+
+    /// Words a password must not contain.
+    pub fn personal_words(&self) -> [&str; 3] {
+        [
+            self.email.as_str(),
+            self.profile.first_name.as_str(),
+            self.profile.last_name.as_str(),
+        ]
+    }
+}
+
+/// The account as its owner sees it (no secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: UserId,
+    pub email: Email,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
+    #[serde(flatten)]
+    pub profile: Profile,
+}
+
+impl From<&User> for AccountView {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            role: user.role,
+            organization_id: user.organization_id.clone(),
+            profile: user.profile.clone(),
+        }
+    }
+}
+
+pub async fn create_organization(app: &App, organization: &Organization) -> Result<()> {
+    app.store
+        .write(Write::Put {
+            item: model::organization_item(organization)?,
+            condition: Some(Condition::NotExists),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed => {
+                Error::Conflict(format!("organization {} already exists", organization.id))
+            }
+            other => other.into(),
+        })
+}
+
+pub async fn get_organization(app: &App, id: &OrganizationId) -> Result<Option<Organization>> {
+    match app.store.get(&model::organization_key(id)).await? {
+        Some(item) => Ok(Some(model::organization_from_item(&item)?)),
+        None => Ok(None),
+    }
+}
+
+/// The writes that create a user; the email is claimed in the same
+/// transaction, so two accounts can never share one.
+pub fn create_user_writes(user: &User) -> Result<Vec<Write>> {
+    Ok(vec![
+        Write::Put {
+            item: model::user_item(user)?,
+            condition: Some(Condition::NotExists),
+        },
+        Write::Put {
+            item: model::email_claim_item(&user.email, &user.id),
+            condition: Some(Condition::NotExists),
+        },
+    ])
+}
+
+fn email_taken(email: &Email) -> Error {
+    Error::Conflict(format!(
+        "an account for {email} already exists; sign in or reset its password"
+    ))
+}
+
+pub async fn create_user(app: &App, user: &User) -> Result<()> {
+    app.store
+        .transact(create_user_writes(user)?)
+        .await
+        .map_err(|e| match e {
+            StoreError::TransactionConditionFailed(_) => email_taken(&user.email),
+            other => other.into(),
+        })
+}
+
+pub async fn get_user(app: &App, id: &UserId) -> Result<Option<User>> {
+    match app.store.get(&model::user_key(id)).await? {
+        Some(item) => Ok(Some(model::user_from_item(&item)?)),
+        None => Ok(None),
+    }
+}
+
+/// Finds a user by email: two consistent reads (the claim, then the user).
+pub async fn find_user_by_email(app: &App, email: &Email) -> Result<Option<User>> {
+    let Some(claim) = app.store.get(&model::email_claim_key(email)).await? else {
+        return Ok(None);
+    };
+    get_user(app, &model::user_id_of_claim(&claim)?).await
+}
+
+/// The write that saves a changed user, if nobody changed it since it was read.
+pub fn save_user_write(user: &User) -> Result<Write> {
+    let mut next = user.clone();
+    next.version += 1;
+    Ok(Write::Put {
+        item: model::user_item(&next)?,
+        condition: Some(Condition::Equals("version".into(), user.version.into())),
+    })
+}
+
+/// Hashing is CPU-heavy: keep it off the async worker threads.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Unavailable(format!("worker failed: {e}")))
+}

@@ -1,0 +1,281 @@
+//! Sign-in sessions: a short-lived access token (JWT, 15 minutes) and a
+//! rotating refresh token (30 days) that the browser keeps in an HttpOnly
+//! cookie. Every refresh replaces the token; presenting a replaced token
+//! again means it was stolen, and revokes the whole family (every token
+//! descending from that sign-in).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+use super::links::{digest, new_token};
+use super::{AccountView, User, blocking, find_user_by_email, get_user, throttle};
+use crate::auth::password;
+use crate::auth::tokens::TokenKeys;
+use crate::domain::{Email, UserId};
+use crate::store::model::{self, simple_item};
+use crate::store::{Attributes, Condition, Item, StoreError, Write};
+use crate::{App, Error, Result};
+
+pub const REFRESH_COOKIE: &str = "sd_refresh";
+/// Only the session endpoints ever see the refresh cookie.
+pub const REFRESH_COOKIE_PATH: &str = "/auth";
+pub const REFRESH_LIFETIME: Duration = Duration::days(30);
+
+/// Failed sign-ins from one source address per window before it must wait.
+pub const SOURCE_FAILURE_LIMIT: i64 = 30;
+pub const SOURCE_WINDOW: Duration = Duration::minutes(15);
+/// Failed sign-ins for one email before each further try must wait, with
+/// the wait doubling per failure, capped so nobody is locked out for long.
+pub const FREE_FAILURES: u32 = 5;
+pub const MAX_BACKOFF: Duration = Duration::minutes(15);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub account: AccountView,
+    /// Set as an HttpOnly cookie by the handler, never sent in a body.
+    #[serde(skip)]
+    pub refresh_token: String,
+}
+
+fn signed_out(reason: &str) -> Error {
+    Error::Unauthenticated(format!("{reason}; sign in again"))
+}
+
+fn wrong_credentials() -> Error {
+    Error::Unauthenticated("the email or password is wrong".into())
+}
+
+fn attrs(value: Value) -> Attributes {
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("attrs takes an object"),
+    }
+}
+
+/// Starts a session for `user`: a new family and its first refresh token.
+pub async fn start(app: &App, user: &User) -> Result<Session> {
+    let now = app.clock.now();
+    let expires_at = (now + REFRESH_LIFETIME).unix_timestamp();
+    let family = app.ids.new_id();
+    let (refresh_token, refresh_digest) = new_token();
+    app.store
+        .transact(vec![
+            Write::Put {
+                item: simple_item(
+                    model::session_family_key(&family),
+                    "session",
+                    attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
+                ),
+                condition: Some(Condition::NotExists),
+            },
+            Write::Put {
+                item: refresh_item(&refresh_digest, &family, user, expires_at),
+                condition: Some(Condition::NotExists),
+            },
+        ])
+        .await?;
+    session(app, user, now, refresh_token)
+}
+
+fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Item {
+    simple_item(
+        model::refresh_key(digest),
+        "refresh_token",
+        attrs(json!({
+            "family": family,
+            "user_id": user.id,
+            "epoch": user.session_epoch,
+            "replaced": false,
+            "expires_at": expires_at,
+        })),
+    )
+}
+
+fn session(app: &App, user: &User, now: OffsetDateTime, refresh_token: String) -> Result<Session> {
+    Ok(Session {
+        access_token: app.tokens.issue(&user.actor()?, now, TokenKeys::LIFETIME),
+        token_type: "Bearer",
+        expires_in: TokenKeys::LIFETIME.whole_seconds(),
+        account: AccountView::from(user),
+        refresh_token,
+    })
+}
+
+fn backoff(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(FREE_FAILURES)?;
+    let seconds = 15i64.saturating_mul(1i64 << over.min(20));
+    Some(Duration::seconds(seconds).min(MAX_BACKOFF))
+}
+
+fn retry_message(seconds: u64) -> String {
+    format!("too many failed sign-ins; try again in {seconds} seconds, or reset your password")
+}
+
+/// Signs in with email and password. A wrong password and an unknown email
+/// get the same answer after the same work (a dummy hash is verified).
+pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Result<Session> {
+    let email = Email::parse(email).map_err(|_| wrong_credentials())?;
+    let now = app.clock.now();
+
+    let (from_source, retry_after) = throttle::peek(app, "login-source", source, SOURCE_WINDOW).await?;
+    if from_source >= SOURCE_FAILURE_LIMIT {
+        return Err(Error::TooManyRequests {
+            message: retry_message(retry_after),
+            retry_after,
+        });
+    }
+    let failures_key = model::login_failures_key(&email);
+    let state = app.store.get(&failures_key).await?;
+    let failures = state
+        .as_ref()
+        .and_then(|s| s.get("failures"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as u32;
+    let locked_until = state
+        .as_ref()
+        .and_then(|s| s.get("locked_until"))
+        .and_then(Value::as_i64);
+    if let Some(until) = locked_until
+        && until > now.unix_timestamp()
+    {
+        let retry_after = (until - now.unix_timestamp()) as u64;
+        return Err(Error::TooManyRequests {
+            message: retry_message(retry_after),
+            retry_after,
+        });
+    }
+
+    let user = find_user_by_email(app, &email).await?;
+    let stored = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::DUMMY_HASH.to_owned());
+    let candidate = password.to_owned();
+    let matches = blocking(move || password::verify(&candidate, &stored)).await?;
+
+    match user {
+        Some(user) if matches => {
+            if state.is_some() {
+                app.store
+                    .write(Write::Delete {
+                        key: failures_key,
+                        condition: None,
+                    })
+                    .await?;
+            }
+            start(app, &user).await
+        }
+        _ => {
+            let failures = failures + 1;
+            let mut record = json!({
+                "failures": failures,
+                "expires_at": (now + Duration::days(1)).unix_timestamp(),
+            });
+            if let Some(wait) = backoff(failures) {
+                record["locked_until"] = (now + wait).unix_timestamp().into();
+            }
+            app.store
+                .write(Write::Put {
+                    item: simple_item(failures_key, "login_failures", attrs(record)),
+                    condition: None,
+                })
+                .await?;
+            throttle::hit(app, "login-source", source, SOURCE_WINDOW).await?;
+            Err(wrong_credentials())
+        }
+    }
+}
+
+async fn revoke_family(app: &App, family: &str) -> Result<()> {
+    app.store
+        .write(Write::Update {
+            key: model::session_family_key(family),
+            set: attrs(json!({"revoked": true})),
+            remove: vec![],
+            condition: Some(Condition::Exists),
+        })
+        .await
+        .or_else(|e| match e {
+            // Already gone (expired): nothing left to revoke.
+            StoreError::ConditionFailed => Ok(()),
+            other => Err(other),
+        })?;
+    Ok(())
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token.
+pub async fn refresh(app: &App, token: &str) -> Result<Session> {
+    let now = app.clock.now();
+    let key = model::refresh_key(&digest(token));
+    let item = app
+        .store
+        .get(&key)
+        .await?
+        .ok_or_else(|| signed_out("the session has ended"))?;
+    let field = |name: &str| item.get(name).cloned().unwrap_or(Value::Null);
+    let family = item.string("family")?.to_owned();
+    if field("expires_at").as_i64().unwrap_or(0) <= now.unix_timestamp() {
+        return Err(signed_out("the session has expired"));
+    }
+    if field("replaced") == Value::Bool(true) {
+        // A replaced token came back: someone else holds a copy.
+        revoke_family(app, &family).await?;
+        return Err(signed_out(
+            "this session was used elsewhere and has been closed for your safety",
+        ));
+    }
+    let family_item = app.store.get(&model::session_family_key(&family)).await?;
+    if family_item.is_none_or(|f| f.get("revoked") != Some(&Value::Bool(false))) {
+        return Err(signed_out("the session has ended"));
+    }
+    let user_id =
+        UserId::parse(item.string("user_id")?).ok_or_else(|| signed_out("the session has ended"))?;
+    let user = get_user(app, &user_id)
+        .await?
+        .ok_or_else(|| signed_out("the account no longer exists"))?;
+    if field("epoch").as_u64() != Some(user.session_epoch) {
+        return Err(signed_out("the password was changed"));
+    }
+
+    let (next_token, next_digest) = new_token();
+    let expires_at = (now + REFRESH_LIFETIME).unix_timestamp();
+    let rotated = app
+        .store
+        .transact(vec![
+            Write::Update {
+                key,
+                set: attrs(json!({"replaced": true})),
+                remove: vec![],
+                condition: Some(Condition::Equals("replaced".into(), Value::Bool(false))),
+            },
+            Write::Put {
+                item: refresh_item(&next_digest, &family, &user, expires_at),
+                condition: Some(Condition::NotExists),
+            },
+        ])
+        .await;
+    match rotated {
+        Ok(()) => session(app, &user, now, next_token),
+        Err(StoreError::TransactionConditionFailed(_)) => {
+            // Two refreshes raced with one token: treat as reuse.
+            revoke_family(app, &family).await?;
+            Err(signed_out(
+                "this session was used elsewhere and has been closed for your safety",
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Ends the session the refresh token belongs to (every token of its family).
+pub async fn logout(app: &App, token: &str) -> Result<()> {
+    if let Some(item) = app.store.get(&model::refresh_key(&digest(token))).await? {
+        revoke_family(app, item.string("family")?).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Mail for local runs: each message becomes a real MIME `.eml` file
+//! (multipart/alternative, text and HTML) in a folder, readable in any mail
+//! client or text editor.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+use super::{MailError, Mailer, Message};
+
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: String,
+}
+
+impl OutboxMailer {
+    pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> Self {
+        Self {
+            dir: dir.into(),
+            from: from.into(),
+        }
+    }
+}
+
+/// RFC 2047 encoding for header values that are not plain ASCII.
+fn header_value(value: &str) -> String {
+    if value.is_ascii() && !value.contains(['\r', '\n']) {
+        value.to_owned()
+    } else {
+        format!(
+            "=?utf-8?B?{}?=",
+            STANDARD.encode(value.replace(['\r', '\n'], " "))
+        )
+    }
+}
+
+/// The message as RFC 5322 / MIME text.
+pub fn render_eml(from: &str, message: &Message, id: &str, date: OffsetDateTime) -> String {
+    let boundary = format!("=_servicedesk_{id}");
+    let to: Vec<&str> = message.to.iter().map(|e| e.as_str()).collect();
+    let date = date.format(&Rfc2822).unwrap_or_default();
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@servicedesk.local>\r\n\
+         MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n\
+         Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n\
+         --{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
+         --{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{html}\r\n\
+         --{boundary}--\r\n",
+        to = to.join(", "),
+        subject = header_value(&message.subject),
+        text = message.text.replace("\r\n", "\n").replace('\n', "\r\n"),
+        html = message.html,
+    )
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, message: &Message) -> Result<(), MailError> {
+        let now = OffsetDateTime::now_utc();
+        let id = uuid::Uuid::now_v7().to_string();
+        let eml = render_eml(&self.from, message, &id, now);
+        let unavailable =
+            |e: std::io::Error| MailError::Unavailable(format!("outbox {}: {e}", self.dir.display()));
+        tokio::fs::create_dir_all(&self.dir).await.map_err(unavailable)?;
+        // Written under a temporary name, then renamed: readers never see half a message.
+        let name = format!("{}-{id}.eml", now.unix_timestamp_nanos());
+        let partial = self.dir.join(format!(".{name}.partial"));
+        tokio::fs::write(&partial, eml).await.map_err(unavailable)?;
+        tokio::fs::rename(&partial, self.dir.join(name))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Email;
+
+    #[tokio::test]
+    async fn writes_one_complete_mime_file_per_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = OutboxMailer::new(dir.path().join("outbox"), "Service desk <desk@example.com>");
+        let message = Message {
+            to: vec![Email::parse("ann@example.com").unwrap()],
+            subject: "Réinitialisez".into(),
+            text: "line one\nline two".into(),
+            html: "<p>line one</p>".into(),
+        };
+        mailer.send(&message).await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].extension().unwrap(), "eml");
+        let eml = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(eml.contains("To: ann@example.com\r\n"));
+        assert!(eml.contains(&format!(
+            "Subject: =?utf-8?B?{}?=",
+            STANDARD.encode("Réinitialisez")
+        )));
+        assert!(eml.contains("Auto-Submitted: auto-generated"));
+        assert!(
+            eml.contains("Content-Type: text/plain; charset=utf-8")
+                && eml.contains("Content-Type: text/html; charset=utf-8")
+        );
+        assert!(eml.contains("line one\r\nline two"));
+        assert!(eml.trim_end().ends_with("--"));
+    }
+}

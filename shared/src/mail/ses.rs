@@ -1,0 +1,86 @@
+//! Mail through Amazon SES (v2 API): one SendEmail request per message.
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message as SesMessage, MessageHeader};
+
+use super::{MailError, Mailer, Message};
+
+pub struct SesMailer {
+    client: Client,
+    from: String,
+}
+
+impl SesMailer {
+    /// Borrows an already-built client: build it once, in `main`.
+    pub fn new(client: Client, from: impl Into<String>) -> Self {
+        Self {
+            client,
+            from: from.into(),
+        }
+    }
+}
+
+fn content(data: &str) -> Result<Content, MailError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| MailError::Rejected(e.to_string()))
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, message: &Message) -> Result<(), MailError> {
+        let simple = SesMessage::builder()
+            .subject(content(&message.subject)?)
+            .body(
+                Body::builder()
+                    .text(content(&message.text)?)
+                    .html(content(&message.html)?)
+                    .build(),
+            )
+            // Tells auto-responders not to answer (mail loop protection).
+            .headers(
+                MessageHeader::builder()
+                    .name("Auto-Submitted")
+                    .value("auto-generated")
+                    .build()
+                    .map_err(|e| MailError::Rejected(e.to_string()))?,
+            )
+            .build();
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(
+                Destination::builder()
+                    .set_to_addresses(Some(message.to.iter().map(|e| e.to_string()).collect()))
+                    .build(),
+            )
+            .content(EmailContent::builder().simple(simple).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let permanent = matches!(
+                    err.as_service_error().and_then(|e| e.code()),
+                    Some(
+                        "MessageRejected"
+                            | "MailFromDomainNotVerifiedException"
+                            | "AccountSuspendedException"
+                            | "BadRequestException"
+                    )
+                );
+                let detail = DisplayErrorContext(&err).to_string();
+                Err(if permanent {
+                    MailError::Rejected(detail)
+                } else {
+                    MailError::Unavailable(detail)
+                })
+            }
+        }
+    }
+}
