@@ -57,7 +57,7 @@ echo "moto server on 127.0.0.1:$port (log: $moto_log)"
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
-SERVICEDESK_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
+SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$port" \
 SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 

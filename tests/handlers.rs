@@ -1,50 +1,20 @@
-//! The Lambda handlers, fed API Gateway (HTTP API, payload v2) events from
-//! `events/` — the same files `cargo lambda invoke --data-file` takes —
+//! The ticket functions' handlers, fed the sample events from `events/`
 //! with `${TOKEN}` replaced by a token for the actor under test.
 
 mod common;
+
+use common::lambda::{Answer, event, invoke, with_token};
 
 use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use lambda_http::http::HeaderMap;
 use serde_json::{Value, json};
 use servicedesk_shared::auth::tokens::{TokenKeys, TokenSettings};
-use servicedesk_shared::secret::Secret;
+use servicedesk_shared::secret::{Secret, Secrets};
 use servicedesk_shared::store::ItemStore;
 use servicedesk_shared::{App, testing};
 use time::Duration;
-
-#[derive(Clone, Copy, Debug)]
-enum Function {
-    CreateTicket,
-    ListTickets,
-    GetTicket,
-}
-
-fn event(name: &str) -> Value {
-    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("event file")).expect("event JSON")
-}
-
-/// The event with the caller's token, or without Authorization for `None`.
-fn with_token(mut event: Value, token: Option<&str>) -> Value {
-    let headers = event["headers"].as_object_mut().expect("headers");
-    match token {
-        Some(token) => {
-            let value = headers["authorization"]
-                .as_str()
-                .unwrap()
-                .replace("${TOKEN}", token);
-            headers.insert("authorization".into(), value.into());
-        }
-        None => {
-            headers.remove("authorization");
-        }
-    }
-    event
-}
 
 fn get_event(number: &str) -> Value {
     let mut event = event("get-ticket");
@@ -75,41 +45,6 @@ fn create_event(body: &Value) -> Value {
     event
 }
 
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-async fn call(app: &App, function: Function, event: Value) -> Answer {
-    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
-    let response = match function {
-        Function::CreateTicket => create_ticket::handler(app, request).await,
-        Function::ListTickets => list_tickets::handler(app, request).await,
-        Function::GetTicket => get_ticket::handler(app, request).await,
-    };
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        lambda_http::Body::Text(text) => serde_json::from_str(&text).expect("JSON response"),
-        lambda_http::Body::Empty => Value::Null,
-        other => panic!("unexpected body {other:?}"),
-    };
-    let answer = Answer {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    };
-    if answer.status >= 400 {
-        assert_eq!(
-            answer.headers["content-type"], "application/problem+json",
-            "{function:?}"
-        );
-        assert_eq!(answer.body["status"], answer.status);
-        assert!(answer.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
-    }
-    answer
-}
-
 struct Org {
     app: App,
     secret: Secret,
@@ -135,12 +70,7 @@ fn org(store: Arc<dyn ItemStore>) -> Org {
 #[tokio::test]
 async fn sample_events_run_through_the_handlers() {
     let org = org(common::embedded().await.unwrap());
-    let created = call(
-        &org.app,
-        Function::CreateTicket,
-        with_token(event("create-ticket"), Some(&org.ann)),
-    )
-    .await;
+    let created = invoke(&org.app, with_token(event("create-ticket"), Some(&org.ann))).await;
     assert_eq!(created.status, 201, "{}", created.body);
     // The per-day sequence starts at 0001, on the test clock's date.
     assert_eq!(created.body["number"], "T20261122.0001");
@@ -151,30 +81,19 @@ async fn sample_events_run_through_the_handlers() {
     assert_eq!(created.body["contact"]["email"], "ann@acme.example");
     assert_eq!(created.body["history"][0]["type"], "created");
 
-    let got = call(
-        &org.app,
-        Function::GetTicket,
-        with_token(event("get-ticket"), Some(&org.bob)),
-    )
-    .await;
+    let got = invoke(&org.app, with_token(event("get-ticket"), Some(&org.bob))).await;
     assert_eq!(got.status, 200, "{}", got.body);
     assert_eq!(got.body["title"], created.body["title"]);
     assert_eq!(got.body["history"], created.body["history"]);
 
-    let listed = call(
-        &org.app,
-        Function::ListTickets,
-        with_token(event("list-tickets"), Some(&org.bob)),
-    )
-    .await;
+    let listed = invoke(&org.app, with_token(event("list-tickets"), Some(&org.bob))).await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.body["tickets"][0]["number"], "T20261122.0001");
     assert_eq!(listed.body["tickets"].as_array().unwrap().len(), 1);
     assert!(listed.body.get("next_cursor").is_none());
 
-    let invalid = call(
+    let invalid = invoke(
         &org.app,
-        Function::CreateTicket,
         with_token(event("create-ticket-invalid"), Some(&org.ann)),
     )
     .await;
@@ -188,15 +107,13 @@ async fn sample_events_run_through_the_handlers() {
 async fn authorization_table(store: Arc<dyn ItemStore>) {
     let org = org(store);
     let body = |visibility: &str| json!({"request_type": "question", "title": format!("{visibility} ticket"), "description": "d", "visibility": visibility});
-    let shared = call(
+    let shared = invoke(
         &org.app,
-        Function::CreateTicket,
         with_token(create_event(&body("organization")), Some(&org.ann)),
     )
     .await;
-    let private = call(
+    let private = invoke(
         &org.app,
-        Function::CreateTicket,
         with_token(create_event(&body("private")), Some(&org.ann)),
     )
     .await;
@@ -212,11 +129,10 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         Some(org.eve.as_str()),
         Some(org.sam.as_str()),
     );
-    type Row<'a> = (&'a str, Function, Value, [(Option<&'a str>, u16); 5]);
+    type Row<'a> = (&'a str, Value, [(Option<&'a str>, u16); 5]);
     let table: Vec<Row> = vec![
         (
             "open a ticket",
-            Function::CreateTicket,
             create_event(&body("organization")),
             [
                 (anonymous, 401),
@@ -228,7 +144,6 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         ),
         (
             "list my tickets",
-            Function::ListTickets,
             list_event(&[("scope", "mine")]),
             [
                 (anonymous, 401),
@@ -240,7 +155,6 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         ),
         (
             "list organization tickets",
-            Function::ListTickets,
             list_event(&[("scope", "organization")]),
             [
                 (anonymous, 401),
@@ -252,7 +166,6 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         ),
         (
             "read an organization ticket",
-            Function::GetTicket,
             get_event(shared),
             [
                 (anonymous, 401),
@@ -264,7 +177,6 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         ),
         (
             "read a private ticket",
-            Function::GetTicket,
             get_event(private),
             [
                 (anonymous, 401),
@@ -276,7 +188,6 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         ),
         (
             "read a ticket that does not exist",
-            Function::GetTicket,
             get_event("T20261122.0999"),
             [
                 (anonymous, 401),
@@ -287,9 +198,9 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
             ],
         ),
     ];
-    for (what, function, event, cells) in table {
+    for (what, event, cells) in table {
         for (token, expected) in cells {
-            let answer = call(&org.app, function, with_token(event.clone(), token)).await;
+            let answer = invoke(&org.app, with_token(event.clone(), token)).await;
             let who = match token {
                 None => "anonymous",
                 Some(t) if t == org.ann => "owner",
@@ -311,19 +222,12 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
             .collect()
     };
     let org_list = list_event(&[("scope", "organization")]);
-    let bob_sees = titles(
-        call(
-            &org.app,
-            Function::ListTickets,
-            with_token(org_list.clone(), same_org),
-        )
-        .await,
-    );
+    let bob_sees = titles(invoke(&org.app, with_token(org_list.clone(), same_org)).await);
     assert!(
         bob_sees.iter().all(|t| t != "private ticket")
             && bob_sees.contains(&"organization ticket".to_owned())
     );
-    let eve_sees = call(&org.app, Function::ListTickets, with_token(org_list, other_org)).await;
+    let eve_sees = invoke(&org.app, with_token(org_list, other_org)).await;
     let numbers: Vec<&str> = eve_sees.body["tickets"]
         .as_array()
         .unwrap()
@@ -336,14 +240,7 @@ async fn authorization_table(store: Arc<dyn ItemStore>) {
         "only the ticket eve opened in her own organization"
     );
     assert!(!numbers.contains(&shared) && !numbers.contains(&private));
-    let mine = titles(
-        call(
-            &org.app,
-            Function::ListTickets,
-            with_token(list_event(&[("scope", "mine")]), same_org),
-        )
-        .await,
-    );
+    let mine = titles(invoke(&org.app, with_token(list_event(&[("scope", "mine")]), same_org)).await);
     assert_eq!(
         mine,
         ["organization ticket"],
@@ -383,11 +280,14 @@ async fn bad_tokens_get_401_and_change_nothing() {
         .app
         .tokens
         .issue(&ann, now - Duration::hours(1), Duration::minutes(15));
-    let forged =
-        TokenKeys::new(&Secret::generate(), settings.clone()).issue(&ann, now, Duration::minutes(15));
+    let forged = TokenKeys::new(&Secrets::single(Secret::generate()), settings.clone()).issue(
+        &ann,
+        now,
+        Duration::minutes(15),
+    );
     // The app's own key material is not enough: audience and issuer must match too.
     let other_audience = TokenKeys::new(
-        &org.secret,
+        &Secrets::single(org.secret.clone()),
         TokenSettings {
             audience: "another-api".into(),
             ..settings.clone()
@@ -395,7 +295,7 @@ async fn bad_tokens_get_401_and_change_nothing() {
     )
     .issue(&ann, now, Duration::minutes(15));
     let other_issuer = TokenKeys::new(
-        &org.secret,
+        &Secrets::single(org.secret.clone()),
         TokenSettings {
             issuer: "someone-else".into(),
             ..settings
@@ -415,19 +315,14 @@ async fn bad_tokens_get_401_and_change_nothing() {
     ] {
         let mut create = create_event(&json!({"request_type": "question", "title": "t", "description": "d"}));
         create["headers"]["authorization"] = header.clone().into();
-        let answer = call(&org.app, Function::CreateTicket, create).await;
+        let answer = invoke(&org.app, create).await;
         assert_eq!(answer.status, 401, "{what}: {}", answer.body);
         assert!(answer.headers.contains_key("www-authenticate"), "{what}");
         if what == "expired" {
             assert!(answer.body["detail"].as_str().unwrap().contains("expired"));
         }
     }
-    let mine = call(
-        &org.app,
-        Function::ListTickets,
-        with_token(list_event(&[]), Some(&org.ann)),
-    )
-    .await;
+    let mine = invoke(&org.app, with_token(list_event(&[]), Some(&org.ann))).await;
     assert_eq!(
         mine.body["tickets"],
         json!([]),
@@ -505,12 +400,7 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
         ("an array, not an object", json!([1, 2]), 422, Some("body")),
     ];
     for (what, body, status, field) in cases {
-        let answer = call(
-            &org.app,
-            Function::CreateTicket,
-            with_token(create_event(&body), Some(&org.ann)),
-        )
-        .await;
+        let answer = invoke(&org.app, with_token(create_event(&body), Some(&org.ann))).await;
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
         if let Some(field) = field {
             assert_eq!(answer.body["field"], field, "{what}: {}", answer.body);
@@ -543,7 +433,7 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
                 event["headers"].as_object_mut().unwrap().remove("content-type");
             }
         }
-        let answer = call(&org.app, Function::CreateTicket, event).await;
+        let answer = invoke(&org.app, event).await;
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
     }
 
@@ -553,7 +443,7 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
         .encode(valid.to_string())
         .into();
     encoded["isBase64Encoded"] = true.into();
-    assert_eq!(call(&org.app, Function::CreateTicket, encoded).await.status, 201);
+    assert_eq!(invoke(&org.app, encoded).await.status, 201);
 
     let list = |query: &[(&str, &str)]| with_token(list_event(query), Some(&org.ann));
     for (what, query, status, field) in [
@@ -570,28 +460,18 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
         ),
         ("garbage cursor", vec![("cursor", "%%%")], 400, None),
     ] {
-        let answer = call(&org.app, Function::ListTickets, list(&query)).await;
+        let answer = invoke(&org.app, list(&query)).await;
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
         if let Some(field) = field {
             assert_eq!(answer.body["field"], field);
         }
     }
     let long_search = "q".repeat(201);
-    let answer = call(
-        &org.app,
-        Function::ListTickets,
-        list(&[("q", long_search.as_str())]),
-    )
-    .await;
+    let answer = invoke(&org.app, list(&[("q", long_search.as_str())])).await;
     assert_eq!((answer.status, answer.body["field"].as_str()), (422, Some("q")));
 
     for bad in ["T2026.1", "T20261322.0001", "..%2F..%2Fetc", "T20261122.0001x"] {
-        let answer = call(
-            &org.app,
-            Function::GetTicket,
-            with_token(get_event(bad), Some(&org.ann)),
-        )
-        .await;
+        let answer = invoke(&org.app, with_token(get_event(bad), Some(&org.ann))).await;
         assert_eq!(
             (answer.status, answer.body["field"].as_str()),
             (422, Some("number")),
@@ -600,7 +480,7 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
     }
 
     // Only the base64 case above stored a ticket.
-    let mine = call(&org.app, Function::ListTickets, list(&[])).await;
+    let mine = invoke(&org.app, list(&[])).await;
     assert_eq!(mine.body["tickets"].as_array().unwrap().len(), 1, "{}", mine.body);
 }
 
@@ -611,21 +491,11 @@ async fn each_request_makes_the_fewest_store_round_trips() {
     let org = org(counting.clone());
     let body = json!({"request_type": "question", "title": "Where is my invoice", "description": "d"});
     for _ in 0..30 {
-        call(
-            &org.app,
-            Function::CreateTicket,
-            with_token(create_event(&body), Some(&org.ann)),
-        )
-        .await;
+        invoke(&org.app, with_token(create_event(&body), Some(&org.ann))).await;
     }
     counting.take();
 
-    let created = call(
-        &org.app,
-        Function::CreateTicket,
-        with_token(create_event(&body), Some(&org.ann)),
-    )
-    .await;
+    let created = invoke(&org.app, with_token(create_event(&body), Some(&org.ann))).await;
     assert_eq!(
         counting.take(),
         2,
@@ -633,44 +503,27 @@ async fn each_request_makes_the_fewest_store_round_trips() {
     );
 
     let number = created.body["number"].as_str().unwrap();
-    call(
-        &org.app,
-        Function::GetTicket,
-        with_token(get_event(number), Some(&org.bob)),
-    )
-    .await;
+    invoke(&org.app, with_token(get_event(number), Some(&org.bob))).await;
     assert_eq!(counting.take(), 1, "ticket with history: one Query");
 
-    let page = call(
+    let page = invoke(
         &org.app,
-        Function::ListTickets,
         with_token(list_event(&[("limit", "10")]), Some(&org.ann)),
     )
     .await;
     assert_eq!(counting.take(), 1, "a list page: one Query");
     let cursor = page.body["next_cursor"].as_str().unwrap();
     let query = [("limit", "10"), ("cursor", cursor)];
-    call(
-        &org.app,
-        Function::ListTickets,
-        with_token(list_event(&query), Some(&org.ann)),
-    )
-    .await;
+    invoke(&org.app, with_token(list_event(&query), Some(&org.ann))).await;
     assert_eq!(counting.take(), 1, "the next page: one Query");
 
-    call(
-        &org.app,
-        Function::ListTickets,
-        with_token(list_event(&[("q", number)]), Some(&org.ann)),
-    )
-    .await;
+    invoke(&org.app, with_token(list_event(&[("q", number)]), Some(&org.ann))).await;
     assert_eq!(counting.take(), 1, "search by number: one GetItem");
 
     // Unauthenticated and invalid requests never reach the store.
-    call(&org.app, Function::ListTickets, with_token(list_event(&[]), None)).await;
-    call(
+    invoke(&org.app, with_token(list_event(&[]), None)).await;
+    invoke(
         &org.app,
-        Function::CreateTicket,
         with_token(create_event(&json!({"title": 1})), Some(&org.ann)),
     )
     .await;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use servicedesk::{demo, server};
+use servicedesk_shared::accounts::sessions;
 use servicedesk_shared::{App, testing};
 
 async fn start() -> (String, Arc<App>) {
@@ -13,24 +14,31 @@ async fn start() -> (String, Arc<App>) {
     let app = Arc::new(app);
     demo::seed(&app).await.expect("demo data");
     let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web").into();
-    let router = server::router(app.clone(), web).merge(demo::dev_routes(app.clone()));
+    let router = server::router(app.clone(), web);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (url, app)
 }
 
+/// Signs in as a demo user with the password printed at start-up.
 async fn token(client: &reqwest::Client, url: &str, email: &str) -> String {
-    let answer: Value = client
-        .post(format!("{url}/dev/token"))
-        .json(&json!({ "email": email }))
+    let user = demo::USERS
+        .iter()
+        .find(|u| u.email == email)
+        .expect("a demo user");
+    let answer = client
+        .post(format!("{url}/auth/login"))
+        .json(&json!({ "email": email, "password": user.password }))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    answer["token"].as_str().expect("a token").to_owned()
+    assert_eq!(answer.status(), 200, "sign-in as {email}");
+    let answer: Value = answer.json().await.unwrap();
+    answer["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -122,13 +130,17 @@ async fn errors_are_problem_documents_and_the_web_front_end_is_served() {
         .unwrap();
     assert_eq!(huge.status(), 413);
 
-    let unknown_user = client
-        .post(format!("{url}/dev/token"))
-        .json(&json!({"email": "nobody@example.com"}))
+    let wrong_password = client
+        .post(format!("{url}/auth/login"))
+        .json(&json!({"email": "ann@acme.example", "password": "not-her-password"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(unknown_user.status(), 404);
+    assert_eq!(wrong_password.status(), 401);
+    assert_eq!(
+        wrong_password.headers()["content-type"],
+        "application/problem+json"
+    );
 
     let page = client.get(format!("{url}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -141,6 +153,11 @@ async fn demo_data_is_created_once() {
     assert!(demo::seed(&app).await.unwrap(), "first start creates the demo");
     assert!(!demo::seed(&app).await.unwrap(), "a restart keeps what is there");
     for user in &demo::USERS {
-        assert!(demo::token_for(&app, user.email).await.is_ok(), "{}", user.email);
+        let session = sessions::login(&app, user.email, user.password, "test").await;
+        assert!(
+            session.is_ok(),
+            "{} signs in with the printed password",
+            user.email
+        );
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod lambda;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,8 +12,8 @@ use servicedesk_shared::store::ItemStore;
 use servicedesk_shared::store::dynamodb::{DynamoDbStore, create_table};
 use servicedesk_shared::store::embedded::EmbeddedStore;
 
-/// Set by `scripts/test-all.sh` to the emulator it started.
-pub const ENDPOINT_VAR: &str = "SERVICEDESK_TEST_DYNAMODB_ENDPOINT";
+/// Set by `scripts/test-all.sh` to the emulator (moto) it started.
+pub const ENDPOINT_VAR: &str = "SERVICEDESK_TEST_AWS_ENDPOINT";
 
 pub async fn embedded() -> Option<Arc<dyn ItemStore>> {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -21,10 +23,10 @@ pub async fn embedded() -> Option<Arc<dyn ItemStore>> {
     Some(Arc::new(store))
 }
 
-/// A DynamoDB client for the emulator, or `None` when it is not configured.
+/// SDK configuration for the emulator, or `None` when it is not configured.
 /// With `SERVICEDESK_REQUIRE_EMULATOR=1` (the test command sets it) a missing
 /// emulator fails the test instead of skipping it.
-pub async fn dynamodb_client() -> Option<aws_sdk_dynamodb::Client> {
+pub async fn emulator_config() -> Option<aws_config::SdkConfig> {
     let Ok(endpoint) = std::env::var(ENDPOINT_VAR) else {
         assert!(
             std::env::var("SERVICEDESK_REQUIRE_EMULATOR").is_err(),
@@ -44,7 +46,16 @@ pub async fn dynamodb_client() -> Option<aws_sdk_dynamodb::Client> {
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(10))
         .load()
         .await;
-    Some(aws_sdk_dynamodb::Client::new(&config))
+    Some(config)
+}
+
+/// The emulator's endpoint, when configured.
+pub fn emulator_endpoint() -> Option<String> {
+    std::env::var(ENDPOINT_VAR).ok()
+}
+
+pub async fn dynamodb_client() -> Option<aws_sdk_dynamodb::Client> {
+    Some(aws_sdk_dynamodb::Client::new(&emulator_config().await?))
 }
 
 static TABLES: AtomicUsize = AtomicUsize::new(0);
@@ -61,4 +72,31 @@ pub async fn dynamodb() -> Option<Arc<dyn ItemStore>> {
         .await
         .expect("create table on the emulator");
     Some(Arc::new(DynamoDbStore::new(client, table)))
+}
+
+/// Runs each `async fn(Arc<dyn ItemStore>)` on the embedded store and on the
+/// emulator's DynamoDB: `on_both_backends!(flow_a, flow_b);`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($flow:ident),* $(,)?) => {
+        mod embedded_backend {
+            $(
+                #[tokio::test]
+                async fn $flow() {
+                    super::$flow(super::common::embedded().await.expect("embedded store")).await;
+                }
+            )*
+        }
+        mod dynamodb_backend {
+            $(
+                #[tokio::test]
+                async fn $flow() {
+                    match super::common::dynamodb().await {
+                        Some(store) => super::$flow(store).await,
+                        None => eprintln!("skipped: no emulator configured"),
+                    }
+                }
+            )*
+        }
+    };
 }

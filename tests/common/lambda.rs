@@ -1,0 +1,107 @@
+//! API Gateway (HTTP API, payload v2) events from `events/` — the same files
+//! `cargo lambda invoke --data-file` takes — run through the handler that
+//! the event's route key names, exactly as the local server dispatches.
+
+use lambda_http::http::HeaderMap;
+use serde_json::{Value, json};
+use servicedesk_shared::App;
+
+pub fn event(name: &str) -> Value {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("event file")).expect("event JSON")
+}
+
+/// The event with `${TOKEN}` replaced by the caller's token, or without
+/// Authorization for `None`.
+pub fn with_token(mut event: Value, token: Option<&str>) -> Value {
+    let headers = event["headers"].as_object_mut().expect("headers");
+    match token {
+        Some(token) => {
+            let value = headers["authorization"]
+                .as_str()
+                .expect("the event has an Authorization header")
+                .replace("${TOKEN}", token);
+            headers.insert("authorization".into(), value.into());
+        }
+        None => {
+            headers.remove("authorization");
+        }
+    }
+    event
+}
+
+/// The event with this JSON body.
+pub fn with_body(mut event: Value, body: &Value) -> Value {
+    event["body"] = body.to_string().into();
+    event
+}
+
+/// The event with these cookies (API Gateway passes them in `cookies`).
+pub fn with_cookies(mut event: Value, cookies: &[String]) -> Value {
+    event["cookies"] = json!(cookies);
+    event
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The value of the cookie `name` the response sets (empty when it clears it).
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix(&format!("{name}=")))
+            .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+    }
+}
+
+/// Runs the event through its route's handler. Error answers must be
+/// problem documents with a detail that says what to do.
+pub async fn invoke(app: &App, event: Value) -> Answer {
+    let route_key = event["routeKey"].as_str().expect("routeKey").to_owned();
+    let route = servicedesk::routes::routes()
+        .into_iter()
+        .find(|r| format!("{} {}", r.method, r.path) == route_key)
+        .unwrap_or_else(|| panic!("no route for {route_key}"));
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
+    let (parts, body) = (route.handler)(app, request).await.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(text) => serde_json::from_str(&text).expect("JSON response"),
+        lambda_http::Body::Empty => Value::Null,
+        other => panic!("unexpected body {other:?}"),
+    };
+    let answer = Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    };
+    if answer.status >= 400 {
+        assert_eq!(
+            answer.headers["content-type"], "application/problem+json",
+            "{route_key}"
+        );
+        assert_eq!(answer.body["status"], answer.status);
+        assert!(answer.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    answer
+}
+
+/// The event with each `${NAME}` placeholder replaced by its value.
+pub fn fill(event: Value, values: &[(&str, &str)]) -> Value {
+    let mut text = event.to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("${{{name}}}"), value);
+    }
+    serde_json::from_str(&text).expect("placeholders keep the event valid JSON")
+}
+
+/// The event as if sent from `ip` (API Gateway's source address).
+pub fn from_source(mut event: Value, ip: &str) -> Value {
+    event["requestContext"]["http"]["sourceIp"] = ip.into();
+    event
+}

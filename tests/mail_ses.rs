@@ -1,0 +1,135 @@
+//! The SES mail adapter over the wire, against the emulator (moto): what the
+//! password-reset function sends really reaches SESv2's SendEmail, and SES
+//! refusals surface as errors instead of vanishing.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use servicedesk_shared::App;
+use servicedesk_shared::app::Adapters;
+use servicedesk_shared::domain::Email;
+use servicedesk_shared::i18n::{Language, Text};
+use servicedesk_shared::ids::UuidV7;
+use servicedesk_shared::mail::ses::SesMailer;
+use servicedesk_shared::mail::{MailError, Mailer, Message};
+use servicedesk_shared::secret::{Secret, Secrets};
+use servicedesk_shared::testing;
+
+const SENDER_DOMAIN: &str = "servicedesk.example";
+
+/// A mailer on the emulator, with the sender's domain verified as SES requires.
+async fn verified_mailer() -> Option<SesMailer> {
+    let client = aws_sdk_sesv2::Client::new(&common::emulator_config().await?);
+    client
+        .create_email_identity()
+        .email_identity(SENDER_DOMAIN)
+        .send()
+        .await
+        .expect("create the sender identity");
+    Some(SesMailer::new(client, format!("desk@{SENDER_DOMAIN}")))
+}
+
+/// The messages the emulator accepted for `to`.
+async fn sent_to(to: &str) -> Vec<Value> {
+    let endpoint = common::emulator_endpoint().expect("emulator endpoint");
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+        .await
+        .expect("moto state")
+        .json()
+        .await
+        .expect("moto state JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a == to))
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_password_reset_email_goes_out_through_sesv2() {
+    let Some(mailer) = verified_mailer().await else {
+        eprintln!("skipped: no emulator configured");
+        return;
+    };
+    let store = common::embedded().await.expect("embedded store");
+    let test = testing::test_app(store.clone());
+    let app = App::new(
+        Adapters {
+            store,
+            mailer: Arc::new(mailer),
+            clock: test.clock.clone(),
+            ids: Arc::new(UuidV7),
+        },
+        &Secrets::single(Secret::generate()),
+        testing::settings(),
+    );
+    servicedesk::demo::seed(&app).await.expect("demo data");
+    // Ann prefers French: the mail is in French.
+    let mut ann =
+        servicedesk_shared::accounts::find_user_by_email(&app, &Email::parse("ann@acme.example").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    ann.profile.language = Language::Fr;
+    app.store
+        .write(servicedesk_shared::accounts::save_user_write(&ann).unwrap())
+        .await
+        .unwrap();
+
+    let event = common::lambda::with_body(
+        common::lambda::event("password-reset-request"),
+        &json!({"email": "ann@acme.example"}),
+    );
+    // The emulator is shared by every test of the run: look at what is new.
+    let before = sent_to("ann@acme.example").await.len();
+    let answer = common::lambda::invoke(&app, event).await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+
+    let sent = sent_to("ann@acme.example").await.split_off(before);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["source"], format!("desk@{SENDER_DOMAIN}"));
+    assert_eq!(
+        sent[0]["subject"],
+        "Réinitialisez votre mot de passe du centre de support"
+    );
+    // moto keeps only the HTML part of a two-part message.
+    let body = sent[0]["body"].as_str().expect("a body");
+    assert!(
+        body.contains(&format!("{}/reset-password#token=", testing::PUBLIC_URL)),
+        "{body}"
+    );
+    assert!(body.contains("lang=\"fr\""), "{body}");
+}
+
+#[tokio::test]
+async fn an_unverified_sender_is_refused_with_a_clear_error() {
+    let Some(config) = common::emulator_config().await else {
+        eprintln!("skipped: no emulator configured");
+        return;
+    };
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config), "desk@unverified.example");
+    let to = Email::parse("bob@acme.example").unwrap();
+    let message = Message::compose(
+        to,
+        Language::En,
+        Text::ResetSubject,
+        Text::ResetBody,
+        &[("link", "x")],
+    );
+    match mailer.send(&message).await {
+        Err(MailError::Rejected(detail)) => assert!(
+            detail.contains("MessageRejected") || detail.contains("verified"),
+            "{detail}"
+        ),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert!(sent_to("bob@acme.example").await.is_empty());
+}
