@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use servicedesk_shared::accounts::sessions;
+use servicedesk_shared::auth::password::{self, NewPassword};
 use servicedesk_shared::domain::TicketNumber;
 use servicedesk_shared::store::embedded::EmbeddedStore;
 use servicedesk_shared::testing;
@@ -102,4 +104,26 @@ async fn main() {
         samples.push(start.elapsed());
     }
     report("next page via signed cursor (embedded)", samples);
+
+    // Sign-in is dominated by argon2id (m = 19 MiB, t = 2, p = 1): the
+    // numbers the README quotes. Run on one core, like a 256 MB Lambda.
+    let new_password = NewPassword::parse("password", "correct horse battery", &[]).expect("valid");
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let start = Instant::now();
+        password::hash(&new_password);
+        samples.push(start.elapsed());
+    }
+    report("argon2id hash (one core)", samples);
+    servicedesk::demo::seed(&app).await.expect("demo users");
+    let ann_demo = &servicedesk::demo::USERS[0];
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let start = Instant::now();
+        sessions::login(&app, ann_demo.email, ann_demo.password, "bench")
+            .await
+            .expect("signed in");
+        samples.push(start.elapsed());
+    }
+    report("sign in: verify + session (embedded)", samples);
 }

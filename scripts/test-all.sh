@@ -20,7 +20,15 @@ step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 step "Python test tools (moto, aws-sam-translator, cfn-lint) in $CACHE/venv"
 stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      echo "installing python3 and python3-venv with apt-get"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    else
+      echo "python3 with venv is required: install python3 and python3-venv, then run this again" >&2
+      exit 1
+    fi
+  fi
   rm -rf "$CACHE/venv"
   python3 -m venv "$CACHE/venv"
   "$VENV_BIN/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
