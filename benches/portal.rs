@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use servicedesk_shared::accounts::sessions;
 use servicedesk_shared::auth::password::{self, NewPassword};
 use servicedesk_shared::domain::TicketNumber;
+use servicedesk_shared::guest::challenge;
 use servicedesk_shared::store::embedded::EmbeddedStore;
 use servicedesk_shared::testing;
 use servicedesk_shared::tickets::{self, ListRequest, OpenTicketRequest, Scope, StatusFilter};
@@ -126,4 +127,28 @@ async fn main() {
         samples.push(start.elapsed());
     }
     report("sign in: verify + session (embedded)", samples);
+
+    // Guest proof of work at the production difficulty: what a submitter
+    // pays (native code here; a browser's JavaScript is slower) and what the
+    // server pays to check.
+    let mut solved = Vec::new();
+    let mut samples = Vec::new();
+    for _ in 0..50 {
+        let issued = challenge::issue(&app);
+        let start = Instant::now();
+        let solution = challenge::solve(&issued);
+        samples.push(start.elapsed());
+        solved.push((issued, solution));
+    }
+    report(
+        &format!("solve challenge, {} bits", challenge::DIFFICULTY_BITS),
+        samples,
+    );
+    let mut samples = Vec::new();
+    for (issued, solution) in solved.iter().cycle().take(20_000) {
+        let start = Instant::now();
+        challenge::verify(&app, &issued.challenge, solution).expect("solved");
+        samples.push(start.elapsed());
+    }
+    report("verify solved challenge", samples);
 }

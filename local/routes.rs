@@ -35,7 +35,9 @@ handlers!(
     accept_invitation,
     password_reset,
     account,
-    admin
+    admin,
+    guest_tickets,
+    access_key,
 );
 
 pub fn routes() -> Vec<Route> {
@@ -76,6 +78,11 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/account/email/confirm", "account", account),
         route(Method::POST, "/admin/organizations", "admin", admin),
         route(Method::POST, "/admin/invitations", "admin", admin),
+        route(Method::GET, "/guest/challenge", "guest-tickets", guest_tickets),
+        route(Method::POST, "/guest/tickets", "guest-tickets", guest_tickets),
+        route(Method::GET, "/access/{key}", "access-key", access_key),
+        route(Method::POST, "/access/{key}/notes", "access-key", access_key),
+        route(Method::POST, "/access/{key}/rotate", "access-key", access_key),
     ]
 }
 

@@ -279,12 +279,11 @@ async fn bad_tokens_get_401_and_change_nothing() {
     let expired = org
         .app
         .tokens
-        .issue(&ann, now - Duration::hours(1), Duration::minutes(15));
-    let forged = TokenKeys::new(&Secrets::single(Secret::generate()), settings.clone()).issue(
-        &ann,
-        now,
-        Duration::minutes(15),
-    );
+        .issue(&ann, now - Duration::hours(1), Duration::minutes(15))
+        .unwrap();
+    let forged = TokenKeys::new(&Secrets::single(Secret::generate()), settings.clone())
+        .issue(&ann, now, Duration::minutes(15))
+        .unwrap();
     // The app's own key material is not enough: audience and issuer must match too.
     let other_audience = TokenKeys::new(
         &Secrets::single(org.secret.clone()),
@@ -293,7 +292,8 @@ async fn bad_tokens_get_401_and_change_nothing() {
             ..settings.clone()
         },
     )
-    .issue(&ann, now, Duration::minutes(15));
+    .issue(&ann, now, Duration::minutes(15))
+    .unwrap();
     let other_issuer = TokenKeys::new(
         &Secrets::single(org.secret.clone()),
         TokenSettings {
@@ -301,7 +301,8 @@ async fn bad_tokens_get_401_and_change_nothing() {
             ..settings
         },
     )
-    .issue(&ann, now, Duration::minutes(15));
+    .issue(&ann, now, Duration::minutes(15))
+    .unwrap();
     let none = alg_none_token(&org.app);
     for (what, header) in [
         ("expired", format!("Bearer {expired}")),

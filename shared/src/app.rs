@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crate::auth::tokens::{TokenKeys, TokenSettings};
 use crate::clock::Clock;
-use crate::cursor::CursorCodec;
 use crate::ids::IdGenerator;
 use crate::mail::Mailer;
 use crate::secret::Secrets;
+use crate::signed::SignedCodec;
 use crate::store::ItemStore;
 
 /// What differs between deployments, besides the adapters.
@@ -33,7 +33,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub tokens: TokenKeys,
-    pub cursors: CursorCodec,
+    /// Page cursors of ticket lists.
+    pub cursors: SignedCodec,
+    /// Proof-of-work challenges for guest submissions.
+    pub challenges: SignedCodec,
     pub settings: Settings,
 }
 
@@ -45,7 +48,8 @@ impl App {
             clock: adapters.clock,
             ids: adapters.ids,
             tokens: TokenKeys::new(secrets, settings.tokens.clone()),
-            cursors: CursorCodec::new(&secrets.current),
+            cursors: SignedCodec::new(&secrets.current, "servicedesk/cursor/v1"),
+            challenges: SignedCodec::new(&secrets.current, "servicedesk/challenge/v1"),
             settings,
         }
     }

@@ -21,6 +21,10 @@ impl Language {
             Self::Fr => "fr",
         }
     }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
 }
 
 impl fmt::Display for Language {
@@ -39,27 +43,59 @@ pub enum Text {
     ResetBody,
     EmailChangeSubject,
     EmailChangeBody,
+    GuestTicketSubject,
+    GuestTicketBody,
+    AccessKeySubject,
+    AccessKeyBody,
+    CreateAccountSubject,
+    CreateAccountBody,
     Signature,
 }
 
 impl Text {
-    pub const ALL: [Text; 7] = [
+    pub const ALL: [Text; 13] = [
         Text::InvitationSubject,
         Text::InvitationBody,
         Text::ResetSubject,
         Text::ResetBody,
         Text::EmailChangeSubject,
         Text::EmailChangeBody,
+        Text::GuestTicketSubject,
+        Text::GuestTicketBody,
+        Text::AccessKeySubject,
+        Text::AccessKeyBody,
+        Text::CreateAccountSubject,
+        Text::CreateAccountBody,
         Text::Signature,
     ];
 }
 
 /// The text in `language`, with `{name}` placeholders filled from `args`.
+/// One pass over the template: a value that itself contains `{link}` (a
+/// ticket title, say) is never expanded.
 pub fn render(language: Language, text: Text, args: &[(&str, &str)]) -> String {
-    let mut out = template(language, text).to_owned();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::new();
+    let mut rest = template(language, text);
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if args.iter().any(|(n, _)| *n == name) => {
+                let value = args
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| *v)
+                    .unwrap_or_default();
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -100,6 +136,30 @@ fn template(language: Language, text: Text) -> &'static str {
             "Bonjour,\n\nMerci de confirmer que {email} est votre nouvelle adresse pour le centre de support :\n\n{link}\n\n\
              Tant que vous n'avez pas confirmé, votre adresse précédente reste utilisée."
         }
+        (Text::GuestTicketSubject, En) => "[{number}] We received your request: {title}",
+        (Text::GuestTicketSubject, Fr) => "[{number}] Nous avons bien reçu votre demande : {title}",
+        (Text::GuestTicketBody, En) => {
+            "Hello {name},\n\nThank you: your request is ticket {number} (\"{title}\").\n             Follow it, read our answers and add information here:\n\n{link}\n\n             This link is your access key to this ticket only: keep it private.              You can replace it with a new one from the ticket page if it was shared by mistake."
+        }
+        (Text::GuestTicketBody, Fr) => {
+            "Bonjour {name},\n\nMerci : votre demande porte le numéro {number} (« {title} »).\n             Suivez-la, lisez nos réponses et ajoutez des informations ici :\n\n{link}\n\n             Ce lien est votre clé d'accès à ce seul ticket : gardez-le pour vous.              Vous pouvez le remplacer depuis la page du ticket s'il a été partagé par erreur."
+        }
+        (Text::AccessKeySubject, En) => "[{number}] Your new access link",
+        (Text::AccessKeySubject, Fr) => "[{number}] Votre nouveau lien d'accès",
+        (Text::AccessKeyBody, En) => {
+            "Hello,\n\nAs requested, ticket {number} has a new access link; the previous one no longer works:\n\n{link}"
+        }
+        (Text::AccessKeyBody, Fr) => {
+            "Bonjour,\n\nComme demandé, le ticket {number} a un nouveau lien d'accès ; l'ancien ne fonctionne plus :\n\n{link}"
+        }
+        (Text::CreateAccountSubject, En) => "Create your service desk account",
+        (Text::CreateAccountSubject, Fr) => "Créez votre compte du centre de support",
+        (Text::CreateAccountBody, En) => {
+            "Hello,\n\nSomeone (hopefully you) asked to set a password for {email}, which has sent us requests              without an account. Choose a password here to create your account; your requests will be listed              under \"my tickets\" (the link works once, for 1 hour):\n\n{link}\n\n             If you did not ask for this, ignore this email."
+        }
+        (Text::CreateAccountBody, Fr) => {
+            "Bonjour,\n\nQuelqu'un (vous, espérons-le) a demandé un mot de passe pour {email}, qui nous a envoyé              des demandes sans compte. Choisissez un mot de passe ici pour créer votre compte ; vos demandes              apparaîtront dans « mes tickets » (lien à usage unique, valable 1 heure) :\n\n{link}\n\n             Si vous n'êtes pas à l'origine de cette demande, ignorez ce message."
+        }
         (Text::Signature, En) => "— The service desk team",
         (Text::Signature, Fr) => "— L'équipe du centre de support",
     }
@@ -139,5 +199,12 @@ mod tests {
     fn renders_arguments() {
         let subject = render(Language::Fr, Text::InvitationSubject, &[("organization", "Acme")]);
         assert_eq!(subject, "Vous êtes invité(e) au centre de support de Acme");
+        // Values are inserted once: placeholders inside them stay as typed.
+        let subject = render(
+            Language::En,
+            Text::GuestTicketSubject,
+            &[("number", "{title}"), ("title", "{number}")],
+        );
+        assert_eq!(subject, "[{title}] We received your request: {number}");
     }
 }

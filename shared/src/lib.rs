@@ -12,14 +12,16 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
-pub mod cursor;
 pub mod domain;
 pub mod error;
+pub mod guest;
 pub mod i18n;
 pub mod ids;
 pub mod mail;
 pub mod secret;
+pub mod signed;
 pub mod store;
+pub mod throttle;
 pub mod tickets;
 
 #[cfg(feature = "test-support")]

@@ -71,3 +71,22 @@ impl fmt::Debug for Secret {
         f.write_str("Secret(<redacted>)")
     }
 }
+/// A random bearer token (links, refresh tokens, access keys: 256 bits,
+/// URL-safe) and the digest we store in its place.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let digest = digest(&token);
+    (token, digest)
+}
+
+/// SHA-256 of a token, hex. Tokens carry 256 random bits, so a plain digest
+/// (no salt, no slow hash) is enough to make stored digests useless.
+pub fn digest(token: &str) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -88,7 +88,9 @@ pub fn agent(user: &str) -> Actor {
 
 /// A valid access token for `actor`, as the app issues them.
 pub fn token(app: &App, actor: &Actor) -> String {
-    app.tokens.issue(actor, app.clock.now(), TokenKeys::LIFETIME)
+    app.tokens
+        .issue(actor, app.clock.now(), TokenKeys::LIFETIME)
+        .expect("tokens are for account holders")
 }
 
 /// A store wrapper that counts the requests reaching the backend, so tests

@@ -38,14 +38,6 @@ fn default_visibility() -> Visibility {
     Visibility::Organization
 }
 
-/// Blank optional fields count as absent.
-fn optional(field: &str, value: Option<String>) -> Result<Option<OptionalText>> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| OptionalText::parse(field, &v))
-        .transpose()
-}
-
 impl OpenTicketRequest {
     pub fn validate(self) -> Result<NewTicket> {
         Ok(NewTicket {
@@ -53,16 +45,17 @@ impl OpenTicketRequest {
             priority: self.priority,
             title: Title::parse("title", &self.title)?,
             description: Description::parse("description", &self.description)?,
-            product: optional("product", self.product)?,
-            serial_number: optional("serial_number", self.serial_number)?,
+            product: OptionalText::optional("product", self.product)?,
+            serial_number: OptionalText::optional("serial_number", self.serial_number)?,
             contact: Contact {
-                name: optional("contact_name", self.contact_name)?,
+                name: OptionalText::optional("contact_name", self.contact_name)?,
                 email: self
                     .contact_email
                     .filter(|v| !v.trim().is_empty())
                     .map(|v| Email::field("contact_email", &v))
                     .transpose()?,
-                phone: optional("contact_phone", self.contact_phone)?,
+                phone: OptionalText::optional("contact_phone", self.contact_phone)?,
+                company: None,
             },
             visibility: self.visibility,
         })
@@ -77,64 +70,85 @@ pub struct TicketDetail {
     pub history: Vec<TicketEvent>,
 }
 
-/// Opens a ticket: allocates the day's next number, then writes the ticket
-/// and its creation event in one transaction (both or neither).
-pub async fn open(app: &App, actor: &Actor, new: NewTicket) -> Result<TicketDetail> {
-    let (requester, organization) = policy::requester_of_new_ticket(actor)?;
-    let now = app.clock.now();
+fn invalid_cursor() -> Error {
+    Error::BadRequest("the cursor is invalid; start again from the first page (omit `cursor`)".into())
+}
+
+/// Allocates the next number of `now`'s day (one atomic counter update).
+pub async fn next_number(app: &App, now: time::OffsetDateTime) -> Result<TicketNumber> {
     let date = now.date();
     let sequence = app
         .store
         .increment(&model::ticket_counter_key(date), model::COUNTER_VALUE, 1, None)
         .await?;
-    let number = u32::try_from(sequence)
+    u32::try_from(sequence)
         .ok()
         .and_then(|s| TicketNumber::new(date, s))
-        .ok_or_else(|| Error::Unavailable(format!("ticket sequence for {date} is exhausted")))?;
-    let ticket = Ticket::open(number, new, requester.clone(), organization, now);
+        .ok_or_else(|| Error::Unavailable(format!("ticket sequence for {date} is exhausted")))
+}
+
+/// A new ticket with its creation event, and the writes that store both
+/// (to be applied in one transaction, possibly with more writes).
+pub fn creation(app: &App, ticket: Ticket) -> Result<(TicketDetail, Vec<Write>)> {
     let created = TicketEvent {
         id: app.ids.new_id(),
-        at: now,
-        actor_id: requester,
+        at: ticket.created_at,
+        actor_id: ticket.requester_id.clone(),
         kind: EventKind::Created {
             status: ticket.status,
             priority: ticket.priority,
         },
     };
-    app.store
-        .transact(vec![
-            Write::Put {
-                item: model::ticket_item(&ticket)?,
-                condition: Some(Condition::NotExists),
-            },
-            Write::Put {
-                item: model::event_item(&number, &created)?,
-                condition: Some(Condition::NotExists),
-            },
-        ])
-        .await?;
-    Ok(TicketDetail {
-        ticket,
-        history: vec![created],
-    })
+    let writes = vec![
+        Write::Put {
+            item: model::ticket_item(&ticket)?,
+            condition: Some(Condition::NotExists),
+        },
+        Write::Put {
+            item: model::event_item(&ticket.number, &created)?,
+            condition: Some(Condition::NotExists),
+        },
+    ];
+    Ok((
+        TicketDetail {
+            ticket,
+            history: vec![created],
+        },
+        writes,
+    ))
+}
+
+/// Opens a ticket: allocates the day's next number, then writes the ticket
+/// and its creation event in one transaction (both or neither).
+pub async fn open(app: &App, actor: &Actor, new: NewTicket) -> Result<TicketDetail> {
+    let (requester, organization) = policy::requester_of_new_ticket(actor)?;
+    let now = app.clock.now();
+    let number = next_number(app, now).await?;
+    let (detail, writes) = creation(app, Ticket::open(number, new, requester, Some(organization), now))?;
+    app.store.transact(writes).await?;
+    Ok(detail)
 }
 
 /// Reads a ticket and its whole history in one Query (more only for very
 /// long histories). Answers `NotFound` both when it does not exist and when
 /// the caller may not see it, so existence is never revealed.
 pub async fn get(app: &App, actor: &Actor, number: &TicketNumber) -> Result<TicketDetail> {
+    let detail = load(app, number).await?.ok_or(Error::NotFound("ticket"))?;
+    if !policy::can_view_ticket(actor, &detail.ticket) {
+        return Err(Error::NotFound("ticket"));
+    }
+    Ok(detail)
+}
+
+/// The ticket and its history, without any access check: callers decide.
+pub(crate) async fn load(app: &App, number: &TicketNumber) -> Result<Option<TicketDetail>> {
     let mut query = Query::partition(None, model::ticket_partition(number));
     query.limit = 1000;
     let mut page = app.store.query(&query).await?;
-    let first = page
-        .items
-        .first()
-        .filter(|i| model::is_ticket_item(i))
-        .ok_or(Error::NotFound("ticket"))?;
+    let Some(first) = page.items.first().filter(|i| model::is_ticket_item(i)) else {
+        return Ok(None);
+    };
     let ticket = model::ticket_from_item(first)?;
-    if !policy::can_view_ticket(actor, &ticket) {
-        return Err(Error::NotFound("ticket"));
-    }
     let mut history = Vec::new();
     loop {
         for item in &page.items {
@@ -150,7 +164,60 @@ pub async fn get(app: &App, actor: &Actor, number: &TicketNumber) -> Result<Tick
             _ => break,
         }
     }
-    Ok(TicketDetail { ticket, history })
+    Ok(Some(TicketDetail { ticket, history }))
+}
+
+/// The body of a note, before validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub title: Option<String>,
+    pub text: String,
+}
+
+/// Adds a note to a ticket the caller may comment on: the ticket's
+/// `updated_at` and the new event are written together, conditional on the
+/// ticket not having changed since it was read.
+pub async fn add_note(
+    app: &App,
+    actor: &Actor,
+    mut ticket: Ticket,
+    note: NoteRequest,
+) -> Result<TicketEvent> {
+    if !policy::can_comment_on_ticket(actor, &ticket) {
+        return Err(Error::NotFound("ticket"));
+    }
+    let title = Title::optional("title", note.title)?;
+    let text = Description::parse("text", &note.text)?;
+    let now = app.clock.now();
+    let event = TicketEvent {
+        id: app.ids.new_id(),
+        at: now,
+        actor_id: actor.user().clone(),
+        kind: EventKind::Note { title, text },
+    };
+    let expected = ticket.version;
+    ticket.updated_at = now;
+    ticket.version += 1;
+    app.store
+        .transact(vec![
+            Write::Put {
+                item: model::ticket_item(&ticket)?,
+                condition: Some(Condition::Equals("version".into(), expected.into())),
+            },
+            Write::Put {
+                item: model::event_item(&ticket.number, &event)?,
+                condition: Some(Condition::NotExists),
+            },
+        ])
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::TransactionConditionFailed(_) => {
+                Error::Conflict("the ticket changed meanwhile; reload it and send your note again".into())
+            }
+            other => other.into(),
+        })?;
+    Ok(event)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -255,7 +322,7 @@ pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<List
     let start_after = match &request.cursor {
         None => None,
         Some(raw) => {
-            let cursor: ListCursor = app.cursors.decode(raw)?;
+            let cursor: ListCursor = app.cursors.decode(raw).ok_or_else(invalid_cursor)?;
             if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
                 return Err(Error::BadRequest(
                     "the cursor belongs to another list; start again from the first page (omit `cursor`)"
@@ -335,9 +402,9 @@ async fn find_by_number(
         let scope_ok = match (request.scope, actor) {
             (Scope::Mine, actor) => t.requester_id == *actor.user(),
             (Scope::Organization, Actor::Customer { organization, .. }) => {
-                t.organization_id == *organization && t.visibility == Visibility::Organization
+                t.organization_id.as_ref() == Some(organization) && t.visibility == Visibility::Organization
             }
-            (Scope::Organization, Actor::Agent { .. }) => false,
+            (Scope::Organization, Actor::Agent { .. } | Actor::Guest { .. }) => false,
         };
         status_ok && scope_ok && policy::can_view_ticket(actor, t)
     };

@@ -139,8 +139,15 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
         &request.password_confirmation,
     )?;
     let hash = blocking(move || password::hash(&new_password)).await?;
+    // Someone who sent requests as a guest keeps them: the account takes the guest id.
+    let id = match crate::guest::find_guest(app, &email).await? {
+        Some(guest) => guest.guest_id,
+        None => {
+            UserId::parse(&app.ids.new_id()).ok_or_else(|| Error::Unavailable("bad id generator".into()))?
+        }
+    };
     let user = User {
-        id: UserId::parse(&app.ids.new_id()).ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+        id,
         email,
         role,
         organization_id,

@@ -5,14 +5,13 @@
 //! is one GetItem, and a stolen table holds no usable tokens. A link is used
 //! up by deleting its item in the same transaction as its effect.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::auth::Role;
 use crate::domain::{Email, OrganizationId, UserId};
 use crate::i18n::Language;
+use crate::secret::{digest, new_token};
 use crate::store::model;
 use crate::store::{Condition, Key, Write};
 use crate::{App, Error, Result};
@@ -31,29 +30,15 @@ pub enum Purpose {
     PasswordReset {
         user_id: UserId,
     },
+    /// "Create or reset my password" for an email that only ever sent
+    /// requests as a guest: confirming creates the account.
+    CreateAccount {
+        email: Email,
+    },
     EmailChange {
         user_id: UserId,
         new_email: Email,
     },
-}
-
-/// A random token for a link, and the digest we store.
-pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let digest = digest(&token);
-    (token, digest)
-}
-
-/// SHA-256 of a token, hex. Tokens carry 256 random bits, so a plain digest
-/// (no salt, no slow hash) is enough to make stored digests useless.
-pub fn digest(token: &str) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Stores a link for `purpose`, valid for `lifetime`; returns the token to email.

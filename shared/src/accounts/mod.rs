@@ -6,7 +6,6 @@ pub mod links;
 pub mod password_reset;
 pub mod profile;
 pub mod sessions;
-pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 
@@ -175,7 +174,7 @@ pub fn create_user_writes(user: &User) -> Result<Vec<Write>> {
     ])
 }
 
-fn email_taken(email: &Email) -> Error {
+pub(crate) fn email_taken(email: &Email) -> Error {
     Error::Conflict(format!(
         "an account for {email} already exists; sign in or reset its password"
     ))

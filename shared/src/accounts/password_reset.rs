@@ -5,12 +5,21 @@ use serde::Deserialize;
 use time::Duration;
 
 use super::links::{self, Purpose};
-use super::{blocking, find_user_by_email, get_user, save_user_write, throttle};
+use super::{
+    Name, Organization, Profile, User, blocking, create_user_writes, email_taken, find_user_by_email,
+    get_user, save_user_write,
+};
+use crate::auth::Role;
 use crate::auth::password::{self, NewPassword};
 use crate::domain::Email;
+use crate::domain::OrganizationId;
+use crate::guest;
 use crate::i18n::Text;
 use crate::mail::Message;
 use crate::store::StoreError;
+use crate::store::model;
+use crate::store::{Condition, Write};
+use crate::throttle;
 use crate::{App, Error, Result};
 
 pub const RESET_LIFETIME: Duration = Duration::hours(1);
@@ -39,6 +48,24 @@ pub async fn request(app: &App, request: ResetRequest) -> Result<()> {
         return Ok(());
     }
     let Some(user) = find_user_by_email(app, &email).await? else {
+        if let Some(guest) = guest::find_guest(app, &email).await? {
+            let token = links::issue(
+                app,
+                Purpose::CreateAccount { email: email.clone() },
+                RESET_LIFETIME,
+            )
+            .await?;
+            let link = app.link("reset-password", Some(("token", &token)));
+            app.mailer
+                .send(&Message::compose(
+                    email.clone(),
+                    guest.language,
+                    Text::CreateAccountSubject,
+                    Text::CreateAccountBody,
+                    &[("email", email.as_str()), ("link", &link)],
+                ))
+                .await?;
+        }
         return Ok(());
     };
     let token = links::issue(
@@ -74,8 +101,10 @@ pub struct ConfirmRequest {
 /// everywhere (every refresh token stops working).
 pub async fn confirm(app: &App, request: ConfirmRequest) -> Result<()> {
     let link = links::open(app, &request.token).await?;
-    let Purpose::PasswordReset { user_id } = &link.purpose else {
-        return Err(links::invalid_link());
+    let user_id = match &link.purpose {
+        Purpose::PasswordReset { user_id } => user_id,
+        Purpose::CreateAccount { email } => return create_guest_account(app, &link, email, &request).await,
+        _ => return Err(links::invalid_link()),
     };
     let mut user = get_user(app, user_id).await?.ok_or_else(links::invalid_link)?;
     let new_password = NewPassword::parse("password", &request.password, &user.personal_words())?;
@@ -98,4 +127,60 @@ pub async fn confirm(app: &App, request: ConfirmRequest) -> Result<()> {
             }
             other => other.into(),
         })
+}
+
+/// A guest's first password: the account takes the guest's id (so their
+/// tickets are its tickets) and gets an organization of its own, named after
+/// the company the guest gave, or after them.
+async fn create_guest_account(
+    app: &App,
+    link: &links::OpenLink,
+    email: &Email,
+    request: &ConfirmRequest,
+) -> Result<()> {
+    let guest = guest::find_guest(app, email)
+        .await?
+        .ok_or_else(links::invalid_link)?;
+    let full_name = guest.name.as_str();
+    let (first, last) = full_name.split_once(' ').unwrap_or((full_name, full_name));
+    let first_name = Name::parse("first_name", first)?;
+    let last_name = Name::parse("last_name", last)?;
+    let new_password = NewPassword::parse("password", &request.password, &[email.as_str(), first, last])?;
+    password::confirm(
+        "password_confirmation",
+        &request.password,
+        &request.password_confirmation,
+    )?;
+    let hash = blocking(move || password::hash(&new_password)).await?;
+    let organization = Organization {
+        id: OrganizationId::parse(&app.ids.new_id())
+            .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+        name: Name::parse(
+            "company_name",
+            guest.company.as_ref().map_or(full_name, |c| c.as_str()),
+        )?,
+    };
+    let user = User {
+        id: guest.guest_id,
+        email: email.clone(),
+        role: Role::Customer,
+        organization_id: Some(organization.id.clone()),
+        profile: Profile::named(first_name, last_name, guest.language),
+        password_hash: Some(hash),
+        session_epoch: 0,
+        version: 1,
+    };
+    let mut writes = vec![
+        link.consume(),
+        Write::Put {
+            item: model::organization_item(&organization)?,
+            condition: Some(Condition::NotExists),
+        },
+    ];
+    writes.extend(create_user_writes(&user)?);
+    app.store.transact(writes).await.map_err(|e| match e {
+        StoreError::TransactionConditionFailed(0) => links::invalid_link(),
+        StoreError::TransactionConditionFailed(_) => email_taken(email),
+        other => other.into(),
+    })
 }

@@ -43,13 +43,6 @@ pub struct ProfileUpdate {
     pub show_landing_page: bool,
 }
 
-fn optional(field: &str, value: Option<String>) -> Result<Option<OptionalText>> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| OptionalText::parse(field, &v))
-        .transpose()
-}
-
 #[derive(Debug, serde::Serialize)]
 pub struct ProfileSaved {
     #[serde(flatten)]
@@ -62,13 +55,13 @@ pub struct ProfileSaved {
 
 pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<ProfileSaved> {
     let profile = Profile {
-        prefix: optional("prefix", update.prefix)?,
+        prefix: OptionalText::optional("prefix", update.prefix)?,
         first_name: Name::parse("first_name", &update.first_name)?,
         last_name: Name::parse("last_name", &update.last_name)?,
-        title: optional("title", update.title)?,
-        office_phone: optional("office_phone", update.office_phone)?,
-        extension: optional("extension", update.extension)?,
-        mobile: optional("mobile", update.mobile)?,
+        title: OptionalText::optional("title", update.title)?,
+        office_phone: OptionalText::optional("office_phone", update.office_phone)?,
+        extension: OptionalText::optional("extension", update.extension)?,
+        mobile: OptionalText::optional("mobile", update.mobile)?,
         language: update.language,
         show_landing_page: update.show_landing_page,
     };

@@ -8,13 +8,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::links::{digest, new_token};
-use super::{AccountView, User, blocking, find_user_by_email, get_user, throttle};
+use super::{AccountView, User, blocking, find_user_by_email, get_user};
 use crate::auth::password;
 use crate::auth::tokens::TokenKeys;
 use crate::domain::{Email, UserId};
+use crate::secret::{digest, new_token};
 use crate::store::model::{self, simple_item};
 use crate::store::{Attributes, Condition, Item, StoreError, Write};
+use crate::throttle;
 use crate::{App, Error, Result};
 
 pub const REFRESH_COOKIE: &str = "sd_refresh";
@@ -98,7 +99,7 @@ fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Ite
 
 fn session(app: &App, user: &User, now: OffsetDateTime, refresh_token: String) -> Result<Session> {
     Ok(Session {
-        access_token: app.tokens.issue(&user.actor()?, now, TokenKeys::LIFETIME),
+        access_token: app.tokens.issue(&user.actor()?, now, TokenKeys::LIFETIME)?,
         token_type: "Bearer",
         expires_in: TokenKeys::LIFETIME.whole_seconds(),
         account: AccountView::from(user),

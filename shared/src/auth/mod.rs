@@ -7,7 +7,7 @@ pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{OrganizationId, UserId};
+use crate::domain::{OrganizationId, TicketNumber, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,12 +27,16 @@ pub enum Actor {
     },
     /// Support staff.
     Agent { user: UserId },
+    /// Someone without an account holding one ticket's access key: they act
+    /// on that ticket only, as its requester.
+    Guest { requester: UserId, ticket: TicketNumber },
 }
 
 impl Actor {
     pub fn user(&self) -> &UserId {
         match self {
             Self::Customer { user, .. } | Self::Agent { user } => user,
+            Self::Guest { requester, .. } => requester,
         }
     }
 }

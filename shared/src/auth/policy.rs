@@ -6,13 +6,15 @@ use crate::Error;
 use crate::domain::{OrganizationId, Ticket, UserId, Visibility};
 
 /// Who may see a ticket: its requester, members of its organization unless
-/// it is private, and support staff.
+/// it is private, support staff, and a guest holding that ticket's key.
 pub fn can_view_ticket(actor: &Actor, ticket: &Ticket) -> bool {
     match actor {
         Actor::Agent { .. } => true,
+        Actor::Guest { ticket: number, .. } => *number == ticket.number,
         Actor::Customer { user, organization } => {
             ticket.requester_id == *user
-                || (ticket.organization_id == *organization && ticket.visibility == Visibility::Organization)
+                || (ticket.organization_id.as_ref() == Some(organization)
+                    && ticket.visibility == Visibility::Organization)
         }
     }
 }
@@ -24,7 +26,16 @@ pub fn requester_of_new_ticket(actor: &Actor) -> Result<(UserId, OrganizationId)
         Actor::Agent { .. } => Err(Error::Forbidden(
             "support staff cannot open tickets as a customer; ask the customer to open it".into(),
         )),
+        Actor::Guest { .. } => Err(Error::Forbidden(
+            "an access key opens one ticket; submit a new request as a guest instead".into(),
+        )),
     }
+}
+
+/// Adding to a ticket's conversation: whoever may see it (issue-level rules
+/// such as internal notes come with the conversation).
+pub fn can_comment_on_ticket(actor: &Actor, ticket: &Ticket) -> bool {
+    can_view_ticket(actor, ticket)
 }
 
 /// Customer ticket lists (`GET /tickets`) are for customers; staff work the queue.
@@ -34,6 +45,9 @@ pub fn customer_lists(actor: &Actor) -> Result<(UserId, OrganizationId), Error> 
         Actor::Agent { .. } => Err(Error::Forbidden(
             "ticket lists are for customers; support staff use the support queue".into(),
         )),
+        Actor::Guest { .. } => Err(Error::Forbidden(
+            "an access key opens one ticket, not lists".into(),
+        )),
     }
 }
 
@@ -41,6 +55,92 @@ pub fn customer_lists(actor: &Actor) -> Result<(UserId, OrganizationId), Error> 
 pub fn require_agent(actor: &Actor) -> Result<&UserId, Error> {
     match actor {
         Actor::Agent { user } => Ok(user),
-        Actor::Customer { .. } => Err(Error::Forbidden("only support staff can do this".into())),
+        Actor::Customer { .. } | Actor::Guest { .. } => {
+            Err(Error::Forbidden("only support staff can do this".into()))
+        }
+    }
+}
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests {
+    use super::*;
+    use crate::domain::{Contact, Description, NewTicket, Priority, RequestType, TicketNumber, Title};
+    use crate::testing::{T0, agent, customer};
+
+    fn ticket(number: &str, requester: &str, organization: Option<&str>, visibility: Visibility) -> Ticket {
+        let new = NewTicket {
+            request_type: RequestType::Question,
+            priority: Priority::Normal,
+            title: Title::parse("title", "t").unwrap(),
+            description: Description::parse("description", "d").unwrap(),
+            product: None,
+            serial_number: None,
+            contact: Contact::default(),
+            visibility,
+        };
+        Ticket::open(
+            number.parse().unwrap(),
+            new,
+            UserId::parse(requester).unwrap(),
+            organization.map(|o| OrganizationId::parse(o).unwrap()),
+            T0,
+        )
+    }
+
+    fn guest(requester: &str, number: &str) -> Actor {
+        Actor::Guest {
+            requester: UserId::parse(requester).unwrap(),
+            ticket: number.parse::<TicketNumber>().unwrap(),
+        }
+    }
+
+    #[test]
+    fn who_sees_which_ticket() {
+        let shared = ticket("T20261122.0001", "ann", Some("acme"), Visibility::Organization);
+        let private = ticket("T20261122.0002", "ann", Some("acme"), Visibility::Private);
+        let guest_ticket = ticket("T20261122.0003", "gina", None, Visibility::Private);
+        let other_guest_ticket = ticket("T20261122.0004", "gina", None, Visibility::Private);
+        let cases = [
+            (customer("ann", "acme"), [true, true, false, false]),
+            (customer("bob", "acme"), [true, false, false, false]),
+            (customer("eve", "globex"), [false, false, false, false]),
+            (agent("sam"), [true, true, true, true]),
+            // The key of ticket 3 opens ticket 3 only, not the same guest's ticket 4.
+            (guest("gina", "T20261122.0003"), [false, false, true, false]),
+            // Even a guest id equal to a requester's opens nothing else.
+            (guest("ann", "T20261122.0003"), [false, false, true, false]),
+        ];
+        for (actor, expected) in cases {
+            for (ticket, can) in [&shared, &private, &guest_ticket, &other_guest_ticket]
+                .into_iter()
+                .zip(expected)
+            {
+                assert_eq!(
+                    can_view_ticket(&actor, ticket),
+                    can,
+                    "{actor:?} on {}",
+                    ticket.number
+                );
+                assert_eq!(
+                    can_comment_on_ticket(&actor, ticket),
+                    can,
+                    "{actor:?} on {}",
+                    ticket.number
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn guests_open_no_lists_no_new_tickets_and_no_administration() {
+        let gina = guest("gina", "T20261122.0003");
+        assert!(matches!(requester_of_new_ticket(&gina), Err(Error::Forbidden(_))));
+        assert!(matches!(customer_lists(&gina), Err(Error::Forbidden(_))));
+        assert!(matches!(require_agent(&gina), Err(Error::Forbidden(_))));
+        assert!(require_agent(&agent("sam")).is_ok());
+        assert!(matches!(
+            require_agent(&customer("ann", "acme")),
+            Err(Error::Forbidden(_))
+        ));
     }
 }

@@ -85,10 +85,17 @@ impl TokenKeys {
     }
 
     /// Signs an access token for `actor`, valid for `lifetime` from `now`.
-    pub fn issue(&self, actor: &Actor, now: OffsetDateTime, lifetime: Duration) -> String {
+    /// Access tokens are for account holders; a guest's access key is its
+    /// own credential and never becomes a token.
+    pub fn issue(&self, actor: &Actor, now: OffsetDateTime, lifetime: Duration) -> Result<String, Error> {
         let (role, org) = match actor {
             Actor::Customer { organization, .. } => (Role::Customer, Some(organization.to_string())),
             Actor::Agent { .. } => (Role::Agent, None),
+            Actor::Guest { .. } => {
+                return Err(Error::Forbidden(
+                    "guests use their access key, not an access token".into(),
+                ));
+            }
         };
         let claims = Claims {
             iss: self.settings.issuer.clone(),
@@ -103,8 +110,8 @@ impl TokenKeys {
             kid: Some(self.kid.clone()),
             ..Header::new(Algorithm::HS256)
         };
-        jsonwebtoken::encode(&header, &claims, &self.encoding)
-            .unwrap_or_else(|e| unreachable!("HS256 signing of plain claims cannot fail: {e}"))
+        Ok(jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .unwrap_or_else(|e| unreachable!("HS256 signing of plain claims cannot fail: {e}")))
     }
 
     /// Clock skew tolerated between the issuer and us.
@@ -153,7 +160,7 @@ mod tests {
         let actor = testing::customer("ann", "acme");
         let (old, new) = (Secret::generate(), Secret::generate());
         let before = TokenKeys::new(&Secrets::single(old.clone()), settings());
-        let token = before.issue(&actor, now, TokenKeys::LIFETIME);
+        let token = before.issue(&actor, now, TokenKeys::LIFETIME).unwrap();
 
         let rotated = TokenKeys::new(
             &Secrets {
@@ -167,7 +174,7 @@ mod tests {
             actor,
             "old tokens still verify"
         );
-        let fresh = rotated.issue(&actor, now, TokenKeys::LIFETIME);
+        let fresh = rotated.issue(&actor, now, TokenKeys::LIFETIME).unwrap();
         assert_ne!(
             jsonwebtoken::decode_header(&fresh).unwrap().kid,
             jsonwebtoken::decode_header(&token).unwrap().kid

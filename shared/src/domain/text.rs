@@ -40,6 +40,13 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
         Ok(Self(value.to_owned()))
     }
 
+    /// An optional field: absent and blank both mean `None`.
+    pub fn optional(field: &str, raw: Option<String>) -> crate::Result<Option<Self>> {
+        raw.filter(|v| !v.trim().is_empty())
+            .map(|v| Self::parse(field, &v))
+            .transpose()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

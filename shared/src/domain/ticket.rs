@@ -7,6 +7,7 @@ use super::{Description, Email, OptionalText, OrganizationId, TicketNumber, Titl
 #[serde(rename_all = "snake_case")]
 pub enum RequestType {
     Incident,
+    HelpdeskSupport,
     FeatureRequest,
     Question,
     GeneralRequest,
@@ -67,6 +68,8 @@ pub struct Contact {
     pub email: Option<Email>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<OptionalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<OptionalText>,
 }
 
 /// A validated request to open a ticket.
@@ -97,7 +100,11 @@ pub struct Ticket {
     pub serial_number: Option<OptionalText>,
     #[serde(default)]
     pub contact: Contact,
-    pub organization_id: OrganizationId,
+    /// The requester's organization; `None` for a guest's ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
+    /// The requester's account, or for a guest the id their tickets are
+    /// filed under until they create an account (which then takes this id).
     pub requester_id: UserId,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -119,7 +126,7 @@ impl Ticket {
         number: TicketNumber,
         new: NewTicket,
         requester_id: UserId,
-        organization_id: OrganizationId,
+        organization_id: Option<OrganizationId>,
         now: OffsetDateTime,
     ) -> Self {
         Self {
@@ -183,5 +190,14 @@ pub struct TicketEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Created { status: Status, priority: Priority },
+    Created {
+        status: Status,
+        priority: Priority,
+    },
+    /// A comment added to the conversation.
+    Note {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<Title>,
+        text: Description,
+    },
 }

@@ -118,8 +118,8 @@ pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
             .insert(by_class.sk_attr().into(), class_sort.clone().into());
     };
     set(&TicketList::Requester(ticket.requester_id.clone()));
-    if ticket.visibility == Visibility::Organization {
-        set(&TicketList::Organization(ticket.organization_id.clone()));
+    if let (Some(organization), Visibility::Organization) = (&ticket.organization_id, ticket.visibility) {
+        set(&TicketList::Organization(organization.clone()));
     }
     Ok(item)
 }
@@ -246,4 +246,28 @@ pub fn login_failures_key(email: &crate::domain::Email) -> Key {
 
 pub fn simple_item(key: Key, entity: &str, body: Attributes) -> Item {
     entity_item(key, entity, body)
+}
+
+/// A guest's profile, by the email they submit with: the id their tickets
+/// are filed under (an account later created for this email takes it).
+pub fn guest_key(email: &crate::domain::Email) -> Key {
+    Key::new(format!("GUEST#{email}"), "#GUEST")
+}
+
+pub fn guest_item(email: &crate::domain::Email, guest: &crate::guest::Guest) -> Result<Item, StoreError> {
+    Ok(entity_item(guest_key(email), "guest", to_attributes(guest)?))
+}
+
+pub fn guest_from_item(item: &Item) -> Result<crate::guest::Guest, StoreError> {
+    from_item(item, "guest")
+}
+
+/// An access key, by its digest: the one ticket it opens.
+pub fn access_key_key(digest: &str) -> Key {
+    Key::new(format!("ACCESS#{digest}"), "#ACCESS")
+}
+
+/// A solved guest challenge, kept until it expires so it is used once.
+pub fn challenge_used_key(id: &str) -> Key {
+    Key::new(format!("CHALLENGE#{id}"), "#USED")
 }

@@ -36,3 +36,10 @@ pub async fn peek(app: &App, name: &str, subject: &str, window: Duration) -> Res
     };
     Ok((count, (ends - now).max(1) as u64))
 }
+
+/// Seconds until the current window of `window` ends (for `Retry-After`).
+pub fn seconds_left(app: &App, window: Duration) -> u64 {
+    let now = app.clock.now().unix_timestamp();
+    let (_, ends) = window_key("", "", window, now);
+    (ends - now).max(1) as u64
+}

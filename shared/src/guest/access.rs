@@ -1,0 +1,192 @@
+//! Access keys: the credential a guest follows their ticket with.
+//!
+//! A key is 256 random bits, URL-safe, shown once (in the email) and stored
+//! only as its SHA-256 digest, which is the key of the item naming the
+//! ticket: resolving a key is one GetItem. A key opens exactly one ticket and
+//! nothing else; it dies when rotated, and 30 days after the ticket closed.
+//! Unknown, rotated and expired keys get the same 404, and one source
+//! guessing keys is slowed down.
+
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use time::Duration;
+
+use crate::auth::Actor;
+use crate::domain::{Status, Ticket, TicketEvent, TicketNumber};
+use crate::i18n::{Language, Text};
+use crate::mail::Message;
+use crate::secret::{digest, new_token};
+use crate::store::model;
+use crate::store::{Condition, Item, Key, StoreError, Write};
+use crate::tickets::{self, NoteRequest, TicketDetail};
+use crate::{App, Error, Result, throttle};
+
+/// Wrong keys one source may try per window before it must wait.
+pub const MISSES_PER_SOURCE: i64 = 20;
+pub const MISS_WINDOW: Duration = Duration::minutes(15);
+/// How long a key keeps working after its ticket was closed.
+pub const KEEP_AFTER_CLOSE: Duration = Duration::days(30);
+
+/// A new key for `number` (to email, shown once) and the write storing its digest.
+pub(super) fn new_key_write(number: &TicketNumber, language: Language) -> (String, Write) {
+    let (key, key_digest) = new_token();
+    let item_key = model::access_key_key(&key_digest);
+    let item = Item::new(item_key.pk, item_key.sk)
+        .with(model::ENTITY, "access_key")
+        .with("digest", key_digest.as_str())
+        .with("ticket", number.to_string())
+        .with("language", language.code());
+    (
+        key,
+        Write::Put {
+            item,
+            condition: Some(Condition::NotExists),
+        },
+    )
+}
+
+/// The page a key opens; the key rides in the fragment, which browsers
+/// never send to servers, so it stays out of access logs.
+pub fn link(app: &App, key: &str) -> String {
+    app.link("access", Some(("key", key)))
+}
+
+fn not_found() -> Error {
+    Error::NotFound("access key")
+}
+
+/// A key that resolved: the guest acting on that ticket, the ticket with
+/// its history, and what rotation needs.
+pub struct Opened {
+    pub actor: Actor,
+    pub detail: TicketDetail,
+    key: Key,
+    language: Language,
+}
+
+/// Keys are 43 URL-safe base64 characters; anything else is not looked up.
+fn well_formed(key: &str) -> bool {
+    key.len() == 43
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Resolves a key to its ticket: 2 round trips (the key, then the ticket
+/// with its history) plus one for the source's miss counter.
+pub async fn open(app: &App, key: &str, source: &str) -> Result<Opened> {
+    let (misses, retry_after) = throttle::peek(app, "access-miss", source, MISS_WINDOW).await?;
+    if misses >= MISSES_PER_SOURCE {
+        return Err(Error::TooManyRequests {
+            message: format!(
+                "too many unknown access keys from your network; try again in {} minutes, \
+                 and copy the link from your email exactly",
+                retry_after.div_ceil(60)
+            ),
+            retry_after,
+        });
+    }
+    match resolve(app, key).await? {
+        Some(opened) => Ok(opened),
+        None => {
+            throttle::hit(app, "access-miss", source, MISS_WINDOW).await?;
+            Err(not_found())
+        }
+    }
+}
+
+async fn resolve(app: &App, key: &str) -> Result<Option<Opened>> {
+    if !well_formed(key) {
+        return Ok(None);
+    }
+    let key_digest = digest(key);
+    let item_key = model::access_key_key(&key_digest);
+    let Some(item) = app.store.get(&item_key).await? else {
+        return Ok(None);
+    };
+    // The lookup matched on the digest already; compare again without
+    // early exit so no timing depends on how much of it matched.
+    if verify_slices_are_equal(item.string("digest")?.as_bytes(), key_digest.as_bytes()).is_err() {
+        return Ok(None);
+    }
+    let number: TicketNumber = item
+        .string("ticket")?
+        .parse()
+        .map_err(|_| StoreError::Corrupt("bad ticket number in access key".into()))?;
+    let language = item
+        .get("language")
+        .and_then(|v| v.as_str())
+        .and_then(Language::from_code)
+        .unwrap_or_default();
+    let Some(detail) = tickets::load(app, &number).await? else {
+        return Ok(None);
+    };
+    if expired(app, &detail.ticket) {
+        return Ok(None);
+    }
+    Ok(Some(Opened {
+        actor: Actor::Guest {
+            requester: detail.ticket.requester_id.clone(),
+            ticket: number,
+        },
+        detail,
+        key: item_key,
+        language,
+    }))
+}
+
+fn expired(app: &App, ticket: &Ticket) -> bool {
+    matches!(
+        (ticket.status, ticket.completed_at),
+        (Status::Closed, Some(closed)) if closed + KEEP_AFTER_CLOSE <= app.clock.now()
+    )
+}
+
+/// `GET /access/{key}`: the ticket with its whole history.
+pub async fn view(app: &App, key: &str, source: &str) -> Result<TicketDetail> {
+    Ok(open(app, key, source).await?.detail)
+}
+
+/// `POST /access/{key}/notes`: a comment from the guest, in the history.
+pub async fn add_note(app: &App, key: &str, source: &str, note: NoteRequest) -> Result<TicketEvent> {
+    let opened = open(app, key, source).await?;
+    tickets::add_note(app, &opened.actor, opened.detail.ticket, note).await
+}
+
+/// `POST /access/{key}/rotate`: a new key by email; the old one dies in the
+/// same transaction that stores the new one.
+pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
+    let opened = open(app, key, source).await?;
+    let ticket = &opened.detail.ticket;
+    let to = ticket
+        .contact
+        .email
+        .clone()
+        .ok_or_else(|| Error::Conflict("this ticket has no email address to send a new key to".into()))?;
+    let (new_key, put_new) = new_key_write(&ticket.number, opened.language);
+    app.store
+        .transact(vec![
+            Write::Delete {
+                key: opened.key.clone(),
+                condition: Some(Condition::Exists),
+            },
+            put_new,
+        ])
+        .await
+        .map_err(|e| match e {
+            StoreError::TransactionConditionFailed(_) => not_found(),
+            other => other.into(),
+        })?;
+    app.mailer
+        .send(&Message::compose(
+            to,
+            opened.language,
+            Text::AccessKeySubject,
+            Text::AccessKeyBody,
+            &[
+                ("number", &ticket.number.to_string()),
+                ("link", &link(app, &new_key)),
+            ],
+        ))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Guests: people without an account submit a ticket and follow that one
+//! ticket with an access key we email them ([`access`]). Submissions prove
+//! some work first ([`challenge`]) and are throttled per email and source.
+//!
+//! A guest's tickets are filed under a guest id kept per email (the
+//! `GUEST#` item). An account later created for that email takes the same
+//! id as its user id, so the tickets are "my tickets" with nothing to move.
+
+pub mod access;
+pub mod challenge;
+
+use serde::{Deserialize, Serialize};
+use time::Duration;
+
+use crate::domain::{
+    Contact, Description, Email, NewTicket, OptionalText, Priority, RequestType, Ticket, Title, UserId,
+    Visibility,
+};
+use crate::i18n::{Language, Text};
+use crate::mail::Message;
+use crate::store::model;
+use crate::store::{Condition, StoreError, Write};
+use crate::{App, Error, Result, throttle, tickets};
+
+pub const TICKETS_PER_EMAIL_PER_HOUR: i64 = 5;
+pub const TICKETS_PER_SOURCE_PER_HOUR: i64 = 20;
+
+/// What a successful submission is answered; the rest comes by email.
+pub const SUBMITTED: &str =
+    "Thank you. Check your email: we sent you the ticket number and a private link to follow it.";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Urgent,
+    #[default]
+    NotUrgent,
+}
+
+fn general_request() -> RequestType {
+    RequestType::GeneralRequest
+}
+
+/// The body of `POST /guest/tickets`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSubmission {
+    pub contact_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub urgency: Urgency,
+    #[serde(default = "general_request")]
+    pub category: RequestType,
+    pub company_name: Option<String>,
+    pub product: Option<String>,
+    pub serial_number: Option<String>,
+    pub description: String,
+    /// Derived from the description's first line when absent.
+    pub title: Option<String>,
+    pub language: Option<Language>,
+    /// Honeypot: hidden from people and screen readers; bots fill it in.
+    #[serde(default)]
+    pub website: String,
+    pub challenge: String,
+    pub solution: String,
+}
+
+/// The guest record of an email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Guest {
+    pub guest_id: UserId,
+    pub name: OptionalText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<OptionalText>,
+    #[serde(default)]
+    pub language: Language,
+}
+
+pub async fn find_guest(app: &App, email: &Email) -> Result<Option<Guest>> {
+    match app.store.get(&model::guest_key(email)).await? {
+        Some(item) => Ok(Some(model::guest_from_item(&item)?)),
+        None => Ok(None),
+    }
+}
+
+/// The title: as given, or the description's first line, shortened.
+fn title_of(title: Option<String>, description: &Description) -> Result<Title> {
+    if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
+        return Title::parse("title", &title);
+    }
+    let first_line = description
+        .as_str()
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let mut short: String = first_line.trim().chars().take(200).collect();
+    if first_line.trim().chars().count() > 200 {
+        short = short.chars().take(199).collect::<String>() + "…";
+    }
+    Title::parse("title", &short)
+}
+
+fn too_many(what: &str, retry_after: u64) -> Error {
+    Error::TooManyRequests {
+        message: format!(
+            "too many requests {what}; try again in {} minutes",
+            retry_after.div_ceil(60)
+        ),
+        retry_after,
+    }
+}
+
+/// Stores a guest's ticket and emails its number and access link.
+pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Result<()> {
+    let email = Email::field("email", &submission.email)?;
+    let name = OptionalText::parse("contact_name", &submission.contact_name)?;
+    let description = Description::parse("description", &submission.description)?;
+    let title = title_of(submission.title, &description)?;
+    let new = NewTicket {
+        request_type: submission.category,
+        priority: match submission.urgency {
+            Urgency::Urgent => Priority::Urgent,
+            Urgency::NotUrgent => Priority::Normal,
+        },
+        title,
+        description,
+        product: OptionalText::optional("product", submission.product)?,
+        serial_number: OptionalText::optional("serial_number", submission.serial_number)?,
+        contact: Contact {
+            name: Some(name.clone()),
+            email: Some(email.clone()),
+            phone: OptionalText::optional("phone", submission.phone)?,
+            company: OptionalText::optional("company_name", submission.company_name)?,
+        },
+        // A guest has no organization: only they (by key) and support see it.
+        visibility: Visibility::Private,
+    };
+    if !submission.website.trim().is_empty() {
+        return Err(Error::invalid("website", "must be left empty"));
+    }
+    let use_challenge = challenge::verify(app, &submission.challenge, &submission.solution)?;
+
+    let window = Duration::hours(1);
+    if throttle::hit(app, "guest-source", source, window).await? > TICKETS_PER_SOURCE_PER_HOUR {
+        return Err(too_many("from your network", throttle::seconds_left(app, window)));
+    }
+    if throttle::hit(app, "guest-email", email.as_str(), window).await? > TICKETS_PER_EMAIL_PER_HOUR {
+        return Err(too_many(
+            "for this email address",
+            throttle::seconds_left(app, window),
+        ));
+    }
+
+    let known = find_guest(app, &email).await?;
+    let language = submission
+        .language
+        .or(known.as_ref().map(|g| g.language))
+        .unwrap_or_default();
+    // The first submission creates the record; later ones keep its id.
+    let guest_condition = match &known {
+        Some(guest) => Condition::Equals("guest_id".into(), guest.guest_id.as_str().into()),
+        None => Condition::NotExists,
+    };
+    let guest = match known {
+        Some(guest) => guest,
+        None => Guest {
+            guest_id: UserId::parse(&app.ids.new_id())
+                .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+            name: name.clone(),
+            company: new.contact.company.clone(),
+            language,
+        },
+    };
+    let now = app.clock.now();
+    let number = tickets::next_number(app, now).await?;
+    let (detail, mut writes) =
+        tickets::creation(app, Ticket::open(number, new, guest.guest_id.clone(), None, now))?;
+    let (key, key_write) = access::new_key_write(&number, language);
+    // Indexes into `writes` for the error mapping below.
+    let challenge_at = writes.len();
+    writes.push(use_challenge);
+    writes.push(key_write);
+    writes.push(Write::Put {
+        item: model::guest_item(&email, &guest)?,
+        condition: Some(guest_condition),
+    });
+    let guest_at = writes.len() - 1;
+    app.store.transact(writes).await.map_err(|e| match e {
+        StoreError::TransactionConditionFailed(i) if i == challenge_at => challenge::replayed(),
+        StoreError::TransactionConditionFailed(i) if i == guest_at => Error::Conflict(
+            "another request from this email address arrived at the same moment; send yours again".into(),
+        ),
+        other => other.into(),
+    })?;
+
+    let link = access::link(app, &key);
+    app.mailer
+        .send(&Message::compose(
+            email,
+            language,
+            Text::GuestTicketSubject,
+            Text::GuestTicketBody,
+            &[
+                ("name", name.as_str()),
+                ("number", &number.to_string()),
+                ("title", detail.ticket.title.as_str()),
+                ("link", &link),
+            ],
+        ))
+        .await?;
+    Ok(())
+}
