@@ -3,5 +3,6 @@
 //! embedded store. `cargo run` starts it (see `main.rs`).
 
 pub mod demo;
+pub mod notifier;
 pub mod routes;
 pub mod server;

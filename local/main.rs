@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use servicedesk::{demo, server};
+use servicedesk::{demo, notifier, server};
 use servicedesk_shared::App;
 use servicedesk_shared::app::{Adapters, Settings};
 use servicedesk_shared::auth::tokens::TokenSettings;
@@ -127,6 +127,8 @@ async fn run() -> Result<(), String> {
                 audience: "servicedesk-api".into(),
             },
             public_url: url.clone(),
+            support_email: servicedesk_shared::domain::Email::parse("support@servicedesk.localhost")
+                .unwrap_or_else(|_| unreachable!("a valid constant address")),
         },
     ));
     let seeded = demo::seed(&app)
@@ -153,6 +155,7 @@ async fn run() -> Result<(), String> {
     }
     println!();
 
+    notifier::spawn(app.clone());
     let router = server::router(app, options.web_dir);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {

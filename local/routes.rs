@@ -38,6 +38,9 @@ handlers!(
     admin,
     guest_tickets,
     access_key,
+    ticket_notes,
+    update_ticket,
+    agent_queue,
 );
 
 pub fn routes() -> Vec<Route> {
@@ -83,6 +86,27 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/access/{key}", "access-key", access_key),
         route(Method::POST, "/access/{key}/notes", "access-key", access_key),
         route(Method::POST, "/access/{key}/rotate", "access-key", access_key),
+        route(Method::PATCH, "/access/{key}", "access-key", access_key),
+        route(
+            Method::POST,
+            "/tickets/{number}/notes",
+            "ticket-notes",
+            ticket_notes,
+        ),
+        route(Method::PATCH, "/tickets/{number}", "update-ticket", update_ticket),
+        route(
+            Method::POST,
+            "/tickets/{number}/participants",
+            "update-ticket",
+            update_ticket,
+        ),
+        route(
+            Method::DELETE,
+            "/tickets/{number}/participants/{email}",
+            "update-ticket",
+            update_ticket,
+        ),
+        route(Method::GET, "/agent/tickets", "agent-queue", agent_queue),
     ]
 }
 

@@ -47,25 +47,37 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
-step "Starting the DynamoDB emulator (moto server)"
-port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-moto_log="$CARGO_TARGET_DIR/moto-server.log"
+step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
+# Two servers: reading sent mail back means dumping the emulator's whole
+# state, which is slow once the DynamoDB tests have created many tables.
 mkdir -p "$CARGO_TARGET_DIR"
-"$VENV_BIN/moto_server" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$moto_pid" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$moto_log" >&2; exit 1; }
-  sleep 0.1
-done
-echo "moto server on 127.0.0.1:$port (log: $moto_log)"
+moto_pids=()
+trap 'kill "${moto_pids[@]}" 2>/dev/null || true' EXIT
+start_moto() { # name -> prints the port
+  local port log
+  port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log="$CARGO_TARGET_DIR/moto-$1.log"
+  "$VENV_BIN/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  moto_pids+=($!)
+  for _ in $(seq 1 100); do
+    if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+      echo "moto ($1) on 127.0.0.1:$port (log: $log)" >&2
+      echo "$port"
+      return
+    fi
+    kill -0 "${moto_pids[-1]}" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "moto did not answer on port $port within 10 s; its log: $log" >&2
+  exit 1
+}
+dynamodb_port=$(start_moto dynamodb)
+ses_port=$(start_moto ses)
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
-SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$port" \
+SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
+SERVICEDESK_TEST_SES_ENDPOINT="http://127.0.0.1:$ses_port" \
 SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 

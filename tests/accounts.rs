@@ -374,7 +374,8 @@ async fn password_reset_by_email(store: Arc<dyn ItemStore>) {
     .await;
     assert_eq!(late.status, 422);
 
-    // Three emails per address per hour; further requests look the same but send nothing.
+    // Three emails per address and source per hour; further requests look
+    // the same but send nothing.
     for _ in 0..3 {
         assert_eq!(invoke(&desk.app, request(ANN.0)).await.status, 202);
     }
@@ -384,6 +385,13 @@ async fn password_reset_by_email(store: Arc<dyn ItemStore>) {
     assert!(
         desk.mail.take().is_empty(),
         "over the hourly limit nothing is sent"
+    );
+    let owner = invoke(&desk.app, from_source(request(ANN.0), "192.0.2.30")).await;
+    assert_eq!(owner.status, 202);
+    assert_eq!(
+        desk.mail.take().len(),
+        1,
+        "requests from elsewhere do not use up the owner's"
     );
     desk.clock.advance(Duration::hours(1));
     invoke(&desk.app, request(ANN.0)).await;
@@ -485,9 +493,19 @@ async fn profile_and_email_change(store: Arc<dyn ItemStore>) {
         assert_eq!(answer.status, 422, "{field}: {}", answer.body);
     }
 
+    // Changing the address takes the current password.
+    form["email"] = "ann.archer@acme.example".into();
+    let no_password = as_user(&desk, "account-update-profile", &access, Some(form.clone())).await;
+    assert_eq!(no_password.status, 400, "{}", no_password.body);
+    assert_eq!(problem_field(&no_password), "current_password");
+    form["current_password"] = "not-my-password".into();
+    let wrong = as_user(&desk, "account-update-profile", &access, Some(form.clone())).await;
+    assert_eq!(wrong.status, 400);
+    assert!(desk.mail.take().is_empty());
+    form["current_password"] = ANN.1.into();
+
     // A new address takes effect once confirmed from the link sent to it,
     // in the user's language.
-    form["email"] = "ann.archer@acme.example".into();
     let pending = as_user(&desk, "account-update-profile", &access, Some(form.clone())).await;
     assert_eq!(pending.status, 200, "{}", pending.body);
     assert_eq!(pending.body["pending_email"], "ann.archer@acme.example");
@@ -597,7 +615,49 @@ async fn repeated_failures_slow_sign_in_down(store: Arc<dyn ItemStore>) {
     );
 }
 
+async fn links_die_when_the_password_changes(store: Arc<dyn ItemStore>) {
+    let desk = desk(store).await;
+    let (access, _) = signed_in(&desk, ANN).await;
+    // A reset link and an email-change link are sent...
+    invoke(
+        &desk.app,
+        with_body(event("password-reset-request"), &json!({"email": ANN.0})),
+    )
+    .await;
+    let reset = link_token(&only_mail_to(&desk, ANN.0), "reset-password");
+    let mut form: Value =
+        serde_json::from_str(event("account-update-profile")["body"].as_str().unwrap()).unwrap();
+    form["email"] = "thief@evil.example".into();
+    form["current_password"] = ANN.1.into();
+    assert_eq!(
+        as_user(&desk, "account-update-profile", &access, Some(form))
+            .await
+            .status,
+        200
+    );
+    let change = link_token(&only_mail_to(&desk, "thief@evil.example"), "confirm-email");
+    // ...then the owner changes the password: both links are void.
+    let changed = as_user(&desk, "account-change-password", &access, None).await;
+    assert_eq!(changed.status, 200);
+    let confirm = invoke(
+        &desk.app,
+        fill(event("account-confirm-email"), &[("LINK", &change)]),
+    )
+    .await;
+    assert_eq!(confirm.status, 422, "{}", confirm.body);
+    let body =
+        json!({"token": reset, "password": "brand-new-pass-1", "password_confirmation": "brand-new-pass-1"});
+    assert_eq!(
+        invoke(&desk.app, with_body(event("password-reset-confirm"), &body))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(login(&desk, (ANN.0, "amber-thistle-73")).await.status, 200);
+}
+
 on_both_backends!(
+    links_die_when_the_password_changes,
     invitation_sign_in_refresh_and_sign_out,
     only_agents_administer,
     password_reset_by_email,

@@ -489,7 +489,85 @@ async fn a_guest_who_creates_an_account_keeps_their_tickets(store: Arc<dyn ItemS
     assert_eq!(invoke(&desk.app, org).await.body["tickets"], json!([]));
 }
 
+async fn review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
+    let desk = testing::test_app(store);
+
+    // A failed email during key rotation keeps the old key working.
+    submit(&desk, json!({})).await;
+    let key = key_in(&only_mail_to(&desk, GINA));
+    desk.mail.fail_next(1);
+    let rotated = with_key(&desk, "access-key-rotate", &key, "203.0.113.7").await;
+    assert_eq!(rotated.status, 503, "{}", rotated.body);
+    assert_eq!(view(&desk, &key).await.status, 200, "the old key still works");
+
+    // Replaying one solved challenge cannot eat someone's quota.
+    let solved = submission(&desk, json!({"email": "victim@example.org"})).await;
+    assert_eq!(invoke(&desk.app, solved.clone()).await.status, 202);
+    for _ in 0..6 {
+        assert_eq!(invoke(&desk.app, solved.clone()).await.status, 422);
+    }
+    assert_eq!(
+        submit(&desk, json!({"email": "victim@example.org"})).await.status,
+        202
+    );
+    desk.mail.take();
+
+    // Unverified guest data never blocks creating the account: names are fitted.
+    let long = "N".repeat(150);
+    submit(
+        &desk,
+        json!({"email": "long@example.org", "contact_name": long, "company_name": "C".repeat(150)}),
+    )
+    .await;
+    desk.mail.take();
+    invoke(
+        &desk.app,
+        with_body(
+            event("password-reset-request"),
+            &json!({"email": "long@example.org"}),
+        ),
+    )
+    .await;
+    let message = only_mail_to(&desk, "long@example.org");
+    let prefix = format!("{}/reset-password#token=", testing::PUBLIC_URL);
+    let start = message.text.find(&prefix).unwrap() + prefix.len();
+    let token: String = message.text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let confirm = with_body(
+        event("password-reset-confirm"),
+        &json!({"token": token, "password": "meadow-lantern-71", "password_confirmation": "meadow-lantern-71"}),
+    );
+    let created = invoke(&desk.app, confirm).await;
+    assert_eq!(created.status, 204, "{}", created.body);
+
+    // Once an account took the guest id, anonymous requests with that email
+    // are not filed under the account.
+    submit(
+        &desk,
+        json!({"email": "long@example.org", "title": "Someone else's"}),
+    )
+    .await;
+    let login = with_body(
+        event("sign-in-login"),
+        &json!({"email": "long@example.org", "password": "meadow-lantern-71"}),
+    );
+    let session = invoke(&desk.app, login).await;
+    let token = session.body["access_token"].as_str().unwrap();
+    let mine = invoke(&desk.app, my_tickets(token)).await;
+    let titles: Vec<&str> = mine.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert!(!titles.contains(&"Someone else's"), "{titles:?}");
+    assert_eq!(titles.len(), 1);
+}
+
 on_both_backends!(
+    review_findings_stay_fixed,
     guest_submits_follows_comments_and_rotates,
     refused_submissions_store_nothing,
     submissions_are_throttled_per_email_and_source,

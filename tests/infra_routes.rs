@@ -60,9 +60,16 @@ fn every_function_crate_is_deployed() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let deployed: BTreeSet<String> = template_routes()
-        .into_iter()
-        .map(|(_, _, binary)| binary)
+    let deployed: BTreeSet<String> = template()["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .filter_map(|r| {
+            r["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect();
     assert_eq!(
         crates, deployed,
@@ -111,4 +118,36 @@ fn the_table_in_the_template_has_the_indexes_the_model_queries() {
         })
         .collect();
     assert_eq!(indexes, expected);
+}
+
+#[test]
+fn the_notifier_consumes_the_stream_with_retries_and_a_dead_letter_queue() {
+    let template = template();
+    let notifier = &template["Resources"]["NotifierFunction"];
+    let stream = &notifier["Properties"]["Events"]["OutboxStream"];
+    assert_eq!(stream["Type"].as_str(), Some("DynamoDB"));
+    let props = &stream["Properties"];
+    assert_eq!(
+        props["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    assert!(
+        !props["DestinationConfig"]["OnFailure"]["Destination"].is_null(),
+        "a dead-letter queue"
+    );
+    let filter = props["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter");
+    let filter: serde_json::Value = serde_json::from_str(filter).expect("the filter is JSON");
+    assert_eq!(filter["eventName"], serde_json::json!(["INSERT"]));
+    // The prefix must match the keys the model writes for notifications.
+    let prefix = filter["dynamodb"]["Keys"]["PK"]["S"][0]["prefix"]
+        .as_str()
+        .unwrap();
+    let key = servicedesk_shared::store::model::outbox_key("x");
+    assert!(key.pk.starts_with(prefix), "{} vs {prefix}", key.pk);
+    assert_eq!(
+        template["Resources"]["TicketsTable"]["Properties"]["StreamSpecification"]["StreamViewType"].as_str(),
+        Some("NEW_AND_OLD_IMAGES")
+    );
 }

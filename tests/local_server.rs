@@ -161,3 +161,77 @@ async fn demo_data_is_created_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_local_notifier_writes_update_emails_to_the_outbox_folder() {
+    use servicedesk_shared::app::Adapters;
+    use servicedesk_shared::ids::UuidV7;
+    use servicedesk_shared::mail::outbox::OutboxMailer;
+    use servicedesk_shared::secret::{Secret, Secrets};
+
+    let outbox = tempfile::tempdir().unwrap();
+    let test = testing::test_app(common::embedded().await.unwrap());
+    let app = Arc::new(App::new(
+        Adapters {
+            store: test.app.store.clone(),
+            mailer: Arc::new(OutboxMailer::new(outbox.path(), "desk@servicedesk.localhost")),
+            clock: test.clock.clone(),
+            ids: Arc::new(UuidV7),
+        },
+        &Secrets::single(Secret::generate()),
+        testing::settings(),
+    ));
+    demo::seed(&app).await.unwrap();
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web").into();
+    let router = server::router(app.clone(), web);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let notifier = servicedesk::notifier::spawn(app.clone());
+
+    let client = reqwest::Client::new();
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let sam = token(&client, &url, "sam@support.example").await;
+    let created: Value = client
+        .post(format!("{url}/tickets"))
+        .bearer_auth(&ann)
+        .json(&json!({"request_type": "question", "title": "Invoice copy", "description": "Please send it again."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = created["number"].as_str().unwrap();
+    let answer = client
+        .patch(format!("{url}/tickets/{number}"))
+        .bearer_auth(&sam)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    // The background task picks it up within a few polls.
+    let mut files = Vec::new();
+    for _ in 0..40 {
+        files = std::fs::read_dir(outbox.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(servicedesk::notifier::POLL_EVERY / 2).await;
+    }
+    notifier.abort();
+    assert_eq!(files.len(), 1, "one email: to the requester");
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(eml.contains("To: ann@acme.example"), "{eml}");
+    assert!(
+        eml.contains(&format!("Subject: [{number}] Invoice copy")),
+        "{eml}"
+    );
+    assert!(eml.contains("Auto-Submitted: auto-generated"), "{eml}");
+}

@@ -21,7 +21,7 @@ const SENDER_DOMAIN: &str = "servicedesk.example";
 
 /// A mailer on the emulator, with the sender's domain verified as SES requires.
 async fn verified_mailer() -> Option<SesMailer> {
-    let client = aws_sdk_sesv2::Client::new(&common::emulator_config().await?);
+    let client = aws_sdk_sesv2::Client::new(&common::ses_emulator_config().await?);
     client
         .create_email_identity()
         .email_identity(SENDER_DOMAIN)
@@ -33,7 +33,7 @@ async fn verified_mailer() -> Option<SesMailer> {
 
 /// The messages the emulator accepted for `to`.
 async fn sent_to(to: &str) -> Vec<Value> {
-    let endpoint = common::emulator_endpoint().expect("emulator endpoint");
+    let endpoint = common::ses_endpoint().expect("emulator endpoint");
     let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
         .await
         .expect("moto state")
@@ -88,12 +88,20 @@ async fn a_password_reset_email_goes_out_through_sesv2() {
         common::lambda::event("password-reset-request"),
         &json!({"email": "ann@acme.example"}),
     );
-    // The emulator is shared by every test of the run: look at what is new.
-    let before = sent_to("ann@acme.example").await.len();
+    // Tests run side by side, and another one mails Ann too: look at resets only.
+    let resets = || async {
+        let subject = "Réinitialisez votre mot de passe du centre de support";
+        sent_to("ann@acme.example")
+            .await
+            .into_iter()
+            .filter(|m| m["subject"] == subject)
+            .collect::<Vec<_>>()
+    };
+    let before = resets().await.len();
     let answer = common::lambda::invoke(&app, event).await;
     assert_eq!(answer.status, 202, "{}", answer.body);
 
-    let sent = sent_to("ann@acme.example").await.split_off(before);
+    let sent = resets().await.split_off(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["source"], format!("desk@{SENDER_DOMAIN}"));
     assert_eq!(
@@ -111,7 +119,7 @@ async fn a_password_reset_email_goes_out_through_sesv2() {
 
 #[tokio::test]
 async fn an_unverified_sender_is_refused_with_a_clear_error() {
-    let Some(config) = common::emulator_config().await else {
+    let Some(config) = common::ses_emulator_config().await else {
         eprintln!("skipped: no emulator configured");
         return;
     };
@@ -132,4 +140,69 @@ async fn an_unverified_sender_is_refused_with_a_clear_error() {
         other => panic!("expected a rejection, got {other:?}"),
     }
     assert!(sent_to("bob@acme.example").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_notifier_sends_ticket_updates_through_sesv2() {
+    let Some(mailer) = verified_mailer().await else {
+        eprintln!("skipped: no emulator configured");
+        return;
+    };
+    let store = common::embedded().await.expect("embedded store");
+    let test = testing::test_app(store.clone());
+    let app = App::new(
+        Adapters {
+            store,
+            mailer: Arc::new(mailer),
+            clock: test.clock.clone(),
+            ids: Arc::new(UuidV7),
+        },
+        &Secrets::single(Secret::generate()),
+        testing::settings(),
+    );
+    servicedesk::demo::seed(&app).await.expect("demo data");
+    let ann = testing::token(
+        &app,
+        &testing::customer("demo-ann", servicedesk::demo::ORGANIZATION_ID),
+    );
+    let sam = testing::token(&app, &testing::agent("demo-sam"));
+    let created = common::lambda::invoke(
+        &app,
+        common::lambda::with_token(common::lambda::event("create-ticket"), Some(&ann)),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let number = created.body["number"].as_str().unwrap().to_owned();
+    let reply = common::lambda::with_body(
+        common::lambda::fill(
+            common::lambda::with_token(common::lambda::event("ticket-notes"), Some(&sam)),
+            &[],
+        ),
+        &json!({"text": "We are on it.", "notify": "cio@acme.example"}),
+    );
+    let mut reply = reply;
+    reply["pathParameters"]["number"] = number.clone().into();
+    reply["rawPath"] = format!("/tickets/{number}/notes").into();
+    assert_eq!(common::lambda::invoke(&app, reply).await.status, 201);
+
+    let before = sent_to("cio@acme.example").await.len();
+    let delivered = servicedesk_shared::conversation::notify::deliver_pending(&app, 10)
+        .await
+        .unwrap();
+    assert_eq!(delivered, 1);
+    let sent = sent_to("cio@acme.example").await.split_off(before);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0]["subject"],
+        format!("[{number}] Label printer jams on every second label")
+    );
+    assert!(sent[0]["body"].as_str().unwrap().contains("We are on it."));
+    assert_eq!(
+        sent_to("ann@acme.example")
+            .await
+            .iter()
+            .filter(|m| m["subject"] == sent[0]["subject"])
+            .count(),
+        1
+    );
 }

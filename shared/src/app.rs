@@ -17,6 +17,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// Where people open the portal: the base of every link we email.
     pub public_url: String,
+    /// Where customer-side changes of unassigned tickets are announced.
+    pub support_email: crate::domain::Email,
 }
 
 /// The adapters behind the ports.

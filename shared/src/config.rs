@@ -13,6 +13,9 @@ pub struct Config {
     pub settings: Settings,
     /// The verified SES identity mail is sent from.
     pub mail_from: String,
+    /// The SES configuration set mail goes through (bounce and complaint
+    /// suppression), if any.
+    pub ses_configuration_set: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,7 @@ impl Config {
         let secret_raw = required("SERVICEDESK_SECRET");
         let public_url = required("PUBLIC_URL");
         let mail_from = required("MAIL_FROM");
+        let support_email = required("SUPPORT_EMAIL");
         let current = secret_raw.and_then(|raw| {
             Secret::from_base64(&raw)
                 .map_err(|e| problems.push(format!("SERVICEDESK_SECRET {e}")))
@@ -61,8 +65,15 @@ impl Config {
         {
             problems.push(format!("PUBLIC_URL must start with https:// (got {url})"));
         }
-        match (table_name, current, public_url, mail_from) {
-            (Some(table_name), Some(current), Some(public_url), Some(mail_from)) if problems.is_empty() => {
+        let support_email = support_email.and_then(|raw| {
+            crate::domain::Email::parse(&raw)
+                .map_err(|_| problems.push(format!("SUPPORT_EMAIL is not an email address (got {raw})")))
+                .ok()
+        });
+        match (table_name, current, public_url, mail_from, support_email) {
+            (Some(table_name), Some(current), Some(public_url), Some(mail_from), Some(support_email))
+                if problems.is_empty() =>
+            {
                 Ok(Self {
                     table_name,
                     secrets: Secrets { current, previous },
@@ -72,8 +83,10 @@ impl Config {
                             audience: get("JWT_AUDIENCE").unwrap_or_else(|| "servicedesk-api".into()),
                         },
                         public_url,
+                        support_email,
                     },
                     mail_from,
+                    ses_configuration_set: get("SES_CONFIGURATION_SET"),
                 })
             }
             _ => Err(ConfigError(problems)),
@@ -88,7 +101,13 @@ mod tests {
     #[test]
     fn names_every_missing_or_invalid_variable() {
         let err = Config::from_lookup(|_| None).unwrap_err().to_string();
-        for name in ["TABLE_NAME", "SERVICEDESK_SECRET", "PUBLIC_URL", "MAIL_FROM"] {
+        for name in [
+            "TABLE_NAME",
+            "SERVICEDESK_SECRET",
+            "PUBLIC_URL",
+            "MAIL_FROM",
+            "SUPPORT_EMAIL",
+        ] {
             assert!(err.contains(&format!("{name} is not set")), "{err}");
         }
 
@@ -118,6 +137,7 @@ mod tests {
             "SERVICEDESK_PREVIOUS_SECRETS" => Some(old.clone()),
             "PUBLIC_URL" => Some("https://desk.example".into()),
             "MAIL_FROM" => Some("desk@example.com".into()),
+            "SUPPORT_EMAIL" => Some("support@example.com".into()),
             "JWT_AUDIENCE" => Some("aud".into()),
             _ => None,
         })

@@ -49,11 +49,23 @@ pub enum Text {
     AccessKeyBody,
     CreateAccountSubject,
     CreateAccountBody,
+    UpdateSubject,
+    UpdateBody,
+    EventCreated,
+    EventStatus,
+    EventPriority,
+    EventAssigned,
+    EventEscalated,
+    EventVisibility,
+    EventParticipantAdded,
+    EventParticipantRemoved,
+    SharedSubject,
+    SharedBody,
     Signature,
 }
 
 impl Text {
-    pub const ALL: [Text; 13] = [
+    pub const ALL: [Text; 25] = [
         Text::InvitationSubject,
         Text::InvitationBody,
         Text::ResetSubject,
@@ -66,6 +78,18 @@ impl Text {
         Text::AccessKeyBody,
         Text::CreateAccountSubject,
         Text::CreateAccountBody,
+        Text::UpdateSubject,
+        Text::UpdateBody,
+        Text::EventCreated,
+        Text::EventStatus,
+        Text::EventPriority,
+        Text::EventAssigned,
+        Text::EventEscalated,
+        Text::EventVisibility,
+        Text::EventParticipantAdded,
+        Text::EventParticipantRemoved,
+        Text::SharedSubject,
+        Text::SharedBody,
         Text::Signature,
     ];
 }
@@ -160,8 +184,74 @@ fn template(language: Language, text: Text) -> &'static str {
         (Text::CreateAccountBody, Fr) => {
             "Bonjour,\n\nQuelqu'un (vous, espérons-le) a demandé un mot de passe pour {email}, qui nous a envoyé              des demandes sans compte. Choisissez un mot de passe ici pour créer votre compte ; vos demandes              apparaîtront dans « mes tickets » (lien à usage unique, valable 1 heure) :\n\n{link}\n\n             Si vous n'êtes pas à l'origine de cette demande, ignorez ce message."
         }
+        (Text::UpdateSubject, En) | (Text::UpdateSubject, Fr) => "[{number}] {title}",
+        (Text::UpdateBody, En) => {
+            "Hello,\n\nTicket {number} was updated:\n\n{changes}\n\nOpen the ticket:\n\n{link}"
+        }
+        (Text::UpdateBody, Fr) => {
+            "Bonjour,\n\nLe ticket {number} a été mis à jour :\n\n{changes}\n\nOuvrir le ticket :\n\n{link}"
+        }
+        (Text::EventCreated, En) => "The ticket was opened.",
+        (Text::EventCreated, Fr) => "Le ticket a été ouvert.",
+        (Text::EventStatus, En) => "Status: {from} → {to}",
+        (Text::EventStatus, Fr) => "Statut : {from} → {to}",
+        (Text::EventPriority, En) => "Priority: {from} → {to}",
+        (Text::EventPriority, Fr) => "Priorité : {from} → {to}",
+        (Text::EventAssigned, En) => "The ticket was assigned.",
+        (Text::EventAssigned, Fr) => "Le ticket a été attribué.",
+        (Text::EventEscalated, En) => "Escalated to {group}.",
+        (Text::EventEscalated, Fr) => "Transmis à {group}.",
+        (Text::EventVisibility, En) => "Visibility: {to}",
+        (Text::EventVisibility, Fr) => "Visibilité : {to}",
+        (Text::EventParticipantAdded, En) => "Shared with {email}.",
+        (Text::EventParticipantAdded, Fr) => "Partagé avec {email}.",
+        (Text::EventParticipantRemoved, En) => "No longer shared with {email}.",
+        (Text::EventParticipantRemoved, Fr) => "N'est plus partagé avec {email}.",
+        (Text::SharedSubject, En) => "[{number}] A ticket was shared with you: {title}",
+        (Text::SharedSubject, Fr) => "[{number}] Un ticket a été partagé avec vous : {title}",
+        (Text::SharedBody, En) => {
+            "Hello,\n\nTicket {number} (\"{title}\") was shared with you. Follow it and add to it here:\n\n{link}\n\n\
+             This link opens this ticket only: keep it private."
+        }
+        (Text::SharedBody, Fr) => {
+            "Bonjour,\n\nLe ticket {number} (« {title} ») a été partagé avec vous. Suivez-le et complétez-le ici :\n\n{link}\n\n\
+             Ce lien n'ouvre que ce ticket : gardez-le pour vous."
+        }
         (Text::Signature, En) => "— The service desk team",
         (Text::Signature, Fr) => "— L'équipe du centre de support",
+    }
+}
+
+/// Labels of the values people see in emails: statuses, priorities,
+/// visibilities (`status.in_progress`, ...). Unknown keys show as they are.
+pub fn label(language: Language, key: &str) -> &'static str {
+    use Language::{En, Fr};
+    match (key, language) {
+        ("status.new", En) => "new",
+        ("status.new", Fr) => "nouveau",
+        ("status.open", En) => "open",
+        ("status.open", Fr) => "ouvert",
+        ("status.in_progress", En) => "in progress",
+        ("status.in_progress", Fr) => "en cours",
+        ("status.awaiting_customer", En) => "awaiting your reply",
+        ("status.awaiting_customer", Fr) => "en attente de votre réponse",
+        ("status.resolved", En) => "resolved",
+        ("status.resolved", Fr) => "résolu",
+        ("status.closed", En) => "closed",
+        ("status.closed", Fr) => "fermé",
+        ("priority.low", En) => "low",
+        ("priority.low", Fr) => "basse",
+        ("priority.normal", En) => "normal",
+        ("priority.normal", Fr) => "normale",
+        ("priority.high", En) => "high",
+        ("priority.high", Fr) => "haute",
+        ("priority.urgent", En) => "urgent",
+        ("priority.urgent", Fr) => "urgente",
+        ("visibility.organization", En) => "your organization",
+        ("visibility.organization", Fr) => "votre organisation",
+        ("visibility.private", En) => "private",
+        ("visibility.private", Fr) => "privé",
+        _ => "?",
     }
 }
 
@@ -191,6 +281,34 @@ mod tests {
                     placeholders(english),
                     "{text:?} in {language}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_status_priority_and_visibility_has_a_label() {
+        use crate::domain::{Priority, Status, Visibility};
+        let key = |kind: &str, v: serde_json::Value| format!("{kind}.{}", v.as_str().unwrap());
+        let mut keys = Vec::new();
+        for s in [
+            Status::New,
+            Status::Open,
+            Status::InProgress,
+            Status::AwaitingCustomer,
+            Status::Resolved,
+            Status::Closed,
+        ] {
+            keys.push(key("status", serde_json::to_value(s).unwrap()));
+        }
+        for p in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
+            keys.push(key("priority", serde_json::to_value(p).unwrap()));
+        }
+        for v in [Visibility::Organization, Visibility::Private] {
+            keys.push(key("visibility", serde_json::to_value(v).unwrap()));
+        }
+        for k in keys {
+            for language in Language::ALL {
+                assert_ne!(label(language, &k), "?", "{k} in {language}");
             }
         }
     }

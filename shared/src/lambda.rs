@@ -22,6 +22,32 @@ where
     F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
+    let app = init().await?;
+    lambda_http::run(service_fn(move |req: Request| {
+        let response = handler(app, req);
+        async move { Ok::<_, Infallible>(response.await) }
+    }))
+    .await
+}
+
+/// Runs an event handler (stream, S3 notifications) on Lambda.
+pub async fn serve_events<E, R, F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(&'static App, E) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Result<R, lambda_http::Error>> + Send,
+{
+    let app = init().await?;
+    lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+        move |event: lambda_http::LambdaEvent<E>| handler(app, event.payload),
+    ))
+    .await
+}
+
+/// Once per process: logging, configuration, one `SdkConfig`, the clients
+/// and the [`App`] every invocation borrows.
+async fn init() -> Result<&'static App, lambda_http::Error> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_ansi(false)
@@ -30,36 +56,32 @@ where
         .init();
     let config = Config::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
     // The App lives as long as the process; leaking it lets every request borrow it.
     let app: &'static App = Box::leak(Box::new(App::new(
         Adapters {
             store: Arc::new(store),
-            mailer: mailer(&sdk, &config.mail_from),
+            mailer: mailer(&sdk, &config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
         },
         &config.secrets,
         config.settings,
     )));
-    lambda_http::run(service_fn(move |req: Request| {
-        let response = handler(app, req);
-        async move { Ok::<_, Infallible>(response.await) }
-    }))
-    .await
+    Ok(app)
 }
 
 /// Functions that send mail enable the `ses` feature and get an SES client;
 /// the others link no SES code at all.
 #[cfg(feature = "ses")]
-fn mailer(sdk: &aws_config::SdkConfig, from: &str) -> Arc<dyn Mailer> {
-    Arc::new(crate::mail::ses::SesMailer::new(
-        aws_sdk_sesv2::Client::new(sdk),
-        from,
-    ))
+fn mailer(sdk: &aws_config::SdkConfig, config: &Config) -> Arc<dyn Mailer> {
+    Arc::new(
+        crate::mail::ses::SesMailer::new(aws_sdk_sesv2::Client::new(sdk), &config.mail_from)
+            .with_configuration_set(config.ses_configuration_set.clone()),
+    )
 }
 
 #[cfg(not(feature = "ses"))]
-fn mailer(_: &aws_config::SdkConfig, _: &str) -> Arc<dyn Mailer> {
+fn mailer(_: &aws_config::SdkConfig, _: &Config) -> Arc<dyn Mailer> {
     Arc::new(crate::mail::NoMail)
 }

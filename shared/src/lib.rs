@@ -12,6 +12,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod conversation;
 pub mod domain;
 pub mod error;
 pub mod guest;

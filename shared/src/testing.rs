@@ -33,8 +33,12 @@ pub fn settings() -> Settings {
     Settings {
         tokens: token_settings(),
         public_url: PUBLIC_URL.into(),
+        support_email: crate::domain::Email::parse(SUPPORT_EMAIL).expect("valid"),
     }
 }
+
+/// Where customer-side changes of unassigned tickets go in tests.
+pub const SUPPORT_EMAIL: &str = "support@desk.example";
 
 /// An app over `store`, with its clock, the secret it signs with and the
 /// mailbox its mail lands in.

@@ -70,7 +70,7 @@ pub struct TicketDetail {
     pub history: Vec<TicketEvent>,
 }
 
-fn invalid_cursor() -> Error {
+pub(crate) fn invalid_cursor() -> Error {
     Error::BadRequest("the cursor is invalid; start again from the first page (omit `cursor`)".into())
 }
 
@@ -137,7 +137,15 @@ pub async fn get(app: &App, actor: &Actor, number: &TicketNumber) -> Result<Tick
     if !policy::can_view_ticket(actor, &detail.ticket) {
         return Err(Error::NotFound("ticket"));
     }
-    Ok(detail)
+    Ok(detail.as_seen_by(actor))
+}
+
+impl TicketDetail {
+    /// The history without what `actor` may not see (internal notes).
+    pub fn as_seen_by(mut self, actor: &Actor) -> Self {
+        self.history.retain(|event| policy::can_see_event(actor, event));
+        self
+    }
 }
 
 /// The ticket and its history, without any access check: callers decide.
@@ -152,7 +160,7 @@ pub(crate) async fn load(app: &App, number: &TicketNumber) -> Result<Option<Tick
     let mut history = Vec::new();
     loop {
         for item in &page.items {
-            if !model::is_ticket_item(item) {
+            if model::is_event_item(item) {
                 history.push(model::event_from_item(item)?);
             }
         }
@@ -165,59 +173,6 @@ pub(crate) async fn load(app: &App, number: &TicketNumber) -> Result<Option<Tick
         }
     }
     Ok(Some(TicketDetail { ticket, history }))
-}
-
-/// The body of a note, before validation.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoteRequest {
-    pub title: Option<String>,
-    pub text: String,
-}
-
-/// Adds a note to a ticket the caller may comment on: the ticket's
-/// `updated_at` and the new event are written together, conditional on the
-/// ticket not having changed since it was read.
-pub async fn add_note(
-    app: &App,
-    actor: &Actor,
-    mut ticket: Ticket,
-    note: NoteRequest,
-) -> Result<TicketEvent> {
-    if !policy::can_comment_on_ticket(actor, &ticket) {
-        return Err(Error::NotFound("ticket"));
-    }
-    let title = Title::optional("title", note.title)?;
-    let text = Description::parse("text", &note.text)?;
-    let now = app.clock.now();
-    let event = TicketEvent {
-        id: app.ids.new_id(),
-        at: now,
-        actor_id: actor.user().clone(),
-        kind: EventKind::Note { title, text },
-    };
-    let expected = ticket.version;
-    ticket.updated_at = now;
-    ticket.version += 1;
-    app.store
-        .transact(vec![
-            Write::Put {
-                item: model::ticket_item(&ticket)?,
-                condition: Some(Condition::Equals("version".into(), expected.into())),
-            },
-            Write::Put {
-                item: model::event_item(&ticket.number, &event)?,
-                condition: Some(Condition::NotExists),
-            },
-        ])
-        .await
-        .map_err(|e| match e {
-            crate::store::StoreError::TransactionConditionFailed(_) => {
-                Error::Conflict("the ticket changed meanwhile; reload it and send your note again".into())
-            }
-            other => other.into(),
-        })?;
-    Ok(event)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -264,11 +219,55 @@ pub struct ListPage {
 /// What a cursor carries: the list it belongs to (checked on use) and where
 /// the previous page ended.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct ListCursor {
-    index: Index,
-    partition: String,
-    search: Option<String>,
-    after: Position,
+pub(crate) struct ListCursor {
+    pub index: Index,
+    pub partition: String,
+    /// The search words or filters the list was narrowed by.
+    pub search: Option<String>,
+    pub after: Position,
+}
+
+impl ListCursor {
+    /// Where to resume the list `(index, partition, search)` from `raw`,
+    /// refusing cursors of any other list.
+    pub fn resume(
+        app: &App,
+        raw: Option<&str>,
+        index: Index,
+        partition: &str,
+        search: Option<&str>,
+    ) -> Result<Option<Position>> {
+        let Some(raw) = raw else {
+            return Ok(None);
+        };
+        let cursor: ListCursor = app.cursors.decode(raw).ok_or_else(invalid_cursor)?;
+        if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
+            return Err(Error::BadRequest(
+                "the cursor belongs to another list; start again from the first page (omit `cursor`)".into(),
+            ));
+        }
+        Ok(Some(cursor.after))
+    }
+
+    /// The cursor of the next page, if there may be one.
+    pub fn next(
+        app: &App,
+        index: Index,
+        partition: String,
+        search: Option<&str>,
+        last: Option<Position>,
+        more: bool,
+    ) -> Option<String> {
+        match (more, last) {
+            (true, Some(after)) => Some(app.cursors.encode(&ListCursor {
+                index,
+                partition,
+                search: search.map(str::to_owned),
+                after,
+            })),
+            _ => None,
+        }
+    }
 }
 
 /// How many items a search may read per request before it returns what it
@@ -319,68 +318,82 @@ pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<List
         StatusFilter::All => None,
     };
     let (index, partition) = model::ticket_list_partition(&list, class);
-    let start_after = match &request.cursor {
-        None => None,
-        Some(raw) => {
-            let cursor: ListCursor = app.cursors.decode(raw).ok_or_else(invalid_cursor)?;
-            if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
-                return Err(Error::BadRequest(
-                    "the cursor belongs to another list; start again from the first page (omit `cursor`)"
-                        .into(),
-                ));
-            }
-            Some(cursor.after)
-        }
-    };
+    let start_after = ListCursor::resume(app, request.cursor.as_deref(), index, &partition, search)?;
     let limit = request.limit.clamp(1, ListRequest::MAX_LIMIT);
     let words = search.map(words).unwrap_or_default();
 
-    let mut query = Query {
-        index: Some(index),
+    let read_limit = if words.is_empty() {
+        limit
+    } else {
+        ListRequest::MAX_LIMIT
+    };
+    let scan = Scan {
+        index,
         partition: partition.clone(),
-        sort_prefix: String::new(),
         ascending: false,
-        limit: if words.is_empty() {
-            limit
-        } else {
-            ListRequest::MAX_LIMIT
-        },
         start_after,
+        limit,
+        read_limit,
     };
-    let mut tickets = Vec::new();
-    let mut read = 0;
-    let mut last: Option<Position> = None;
-    let more = loop {
-        let page = app.store.query(&query).await?;
-        read += page.items.len() as u32;
-        let mut stopped_early = false;
-        for (i, item) in page.items.iter().enumerate() {
-            let ticket = model::ticket_from_item(item)?;
-            last = Some(Position::of(item, Some(index))?);
-            if title_matches(&words, ticket.title.as_str()) {
-                tickets.push(ticket.summary());
-            }
-            if tickets.len() as u32 == limit {
-                stopped_early = i + 1 < page.items.len();
-                break;
-            }
-        }
-        let exhausted = !page.more && !stopped_early;
-        if exhausted || tickets.len() as u32 == limit || read >= SEARCH_READ_BUDGET {
-            break !exhausted;
-        }
-        query.start_after = last.clone();
-    };
-    let next_cursor = match (more, last) {
-        (true, Some(after)) => Some(app.cursors.encode(&ListCursor {
-            index,
-            partition,
-            search: search.map(str::to_owned),
-            after,
-        })),
-        _ => None,
-    };
+    let (found, last, more) = scan.run(app, |t| title_matches(&words, t.title.as_str())).await?;
+    let tickets = found.iter().map(Ticket::summary).collect();
+    let next_cursor = ListCursor::next(app, index, partition, search, last, more);
     Ok(ListPage { tickets, next_cursor })
+}
+
+/// One page of a ticket list (an index partition), keeping the tickets
+/// `keep` accepts. Reads pages of `read_limit` until `limit` tickets are
+/// kept, the list ends, or [`SEARCH_READ_BUDGET`] items were read; then
+/// says where it stopped and whether more may follow.
+pub(crate) struct Scan {
+    pub index: Index,
+    pub partition: String,
+    pub ascending: bool,
+    pub start_after: Option<Position>,
+    pub limit: u32,
+    pub read_limit: u32,
+}
+
+impl Scan {
+    pub async fn run(
+        self,
+        app: &App,
+        keep: impl Fn(&Ticket) -> bool,
+    ) -> Result<(Vec<Ticket>, Option<Position>, bool)> {
+        let mut query = Query {
+            index: Some(self.index),
+            partition: self.partition,
+            sort_prefix: String::new(),
+            ascending: self.ascending,
+            limit: self.read_limit,
+            start_after: self.start_after,
+        };
+        let mut tickets = Vec::new();
+        let mut read = 0;
+        let mut last: Option<Position> = None;
+        let more = loop {
+            let page = app.store.query(&query).await?;
+            read += page.items.len() as u32;
+            let mut stopped_early = false;
+            for (i, item) in page.items.iter().enumerate() {
+                let ticket = model::ticket_from_item(item)?;
+                last = Some(Position::of(item, Some(self.index))?);
+                if keep(&ticket) {
+                    tickets.push(ticket);
+                }
+                if tickets.len() as u32 == self.limit {
+                    stopped_early = i + 1 < page.items.len();
+                    break;
+                }
+            }
+            let exhausted = !page.more && !stopped_early;
+            if exhausted || tickets.len() as u32 == self.limit || read >= SEARCH_READ_BUDGET {
+                break !exhausted;
+            }
+            query.start_after = last.clone();
+        };
+        Ok((tickets, last, more))
+    }
 }
 
 async fn find_by_number(

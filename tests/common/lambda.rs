@@ -105,3 +105,20 @@ pub fn from_source(mut event: Value, ip: &str) -> Value {
     event["requestContext"]["http"]["sourceIp"] = ip.into();
     event
 }
+
+/// The event with this query string (API Gateway passes it both raw and parsed).
+pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
+    event["rawQueryString"] = params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+        .into();
+    event["queryStringParameters"] = params.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    event
+}

@@ -23,11 +23,29 @@ pub async fn embedded() -> Option<Arc<dyn ItemStore>> {
     Some(Arc::new(store))
 }
 
+/// A separate emulator for SES, if the test command started one: reading
+/// sent mail back dumps the emulator's whole state, slow on the busy one.
+pub const SES_ENDPOINT_VAR: &str = "SERVICEDESK_TEST_SES_ENDPOINT";
+
 /// SDK configuration for the emulator, or `None` when it is not configured.
 /// With `SERVICEDESK_REQUIRE_EMULATOR=1` (the test command sets it) a missing
 /// emulator fails the test instead of skipping it.
 pub async fn emulator_config() -> Option<aws_config::SdkConfig> {
-    let Ok(endpoint) = std::env::var(ENDPOINT_VAR) else {
+    config_for(std::env::var(ENDPOINT_VAR).ok()).await
+}
+
+/// SDK configuration for the SES emulator (the main one if there is no other).
+pub async fn ses_emulator_config() -> Option<aws_config::SdkConfig> {
+    config_for(ses_endpoint()).await
+}
+
+/// The SES emulator's endpoint, when configured.
+pub fn ses_endpoint() -> Option<String> {
+    std::env::var(SES_ENDPOINT_VAR).ok().or_else(emulator_endpoint)
+}
+
+async fn config_for(endpoint: Option<String>) -> Option<aws_config::SdkConfig> {
+    let Some(endpoint) = endpoint else {
         assert!(
             std::env::var("SERVICEDESK_REQUIRE_EMULATOR").is_err(),
             "{ENDPOINT_VAR} is not set but the emulator is required"

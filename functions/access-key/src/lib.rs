@@ -1,5 +1,6 @@
 //! A guest's ticket, opened by its access key alone:
-//! `GET /access/{key}`, `POST /access/{key}/notes`, `POST /access/{key}/rotate`.
+//! `GET /access/{key}`, `PATCH /access/{key}` (close, reopen),
+//! `POST /access/{key}/notes`, `POST /access/{key}/rotate`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -19,6 +20,11 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
             StatusCode::OK,
             &access::view(app, &key, &source).await?,
         )),
+        // Close, or reopen: what the customer side may change.
+        (&Method::PATCH, _) => Ok(api::json(
+            StatusCode::OK,
+            &access::update(app, &key, &source, api::json_body(req)?).await?,
+        )),
         (&Method::POST, "notes") => {
             let event = access::add_note(app, &key, &source, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::CREATED, &event))
@@ -27,7 +33,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
             access::rotate(app, &key, &source).await?;
             Ok(api::json(
                 StatusCode::ACCEPTED,
-                &serde_json::json!({ "message": "We sent a new access link to the ticket's email address; the old one no longer works." }),
+                &serde_json::json!({ "message": "We sent a new access link to your email address; the old one no longer works." }),
             ))
         }
         _ => Err(Error::NotFound("route")),

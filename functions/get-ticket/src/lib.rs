@@ -2,8 +2,7 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::domain::TicketNumber;
-use servicedesk_shared::{App, Error, Result, api, tickets};
+use servicedesk_shared::{App, Result, api, tickets};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(get_ticket(app, &req).await)
@@ -11,9 +10,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 
 async fn get_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req)?;
-    let number: TicketNumber = api::path_param(req, "number")?
-        .parse()
-        .map_err(|e| Error::invalid("number", format!("{e}")))?;
+    let number = api::ticket_number(req)?;
     let detail = tickets::get(app, &actor, &number).await?;
     Ok(api::json(StatusCode::OK, &detail))
 }

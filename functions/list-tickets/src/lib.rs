@@ -4,7 +4,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::tickets::{ListRequest, Scope, StatusFilter};
-use servicedesk_shared::{App, Error, Result, api, tickets};
+use servicedesk_shared::{App, Result, api, tickets};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(list_tickets(app, &req).await)
@@ -12,19 +12,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 
 async fn list_tickets(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req)?;
-    let limit = match api::query_param(req, "limit")? {
-        None => ListRequest::DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=ListRequest::MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", ListRequest::MAX_LIMIT),
-                )
-            })?,
-    };
+    let limit = api::page_limit(req)?;
     let request = ListRequest {
         scope: api::query_enum(req, "scope")?.unwrap_or(Scope::Mine),
         status: api::query_enum(req, "status")?.unwrap_or(StatusFilter::All),

@@ -21,7 +21,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
         (&Method::POST, "/auth/password-reset") => {
             let started = tokio::time::Instant::now();
             let request = api::json_body(req)?;
-            let outcome = password_reset::request(app, request).await;
+            let outcome = password_reset::request(app, request, &api::source_ip(req)).await;
             tokio::time::sleep_until(started + MIN_REQUEST_TIME).await;
             match outcome {
                 // A malformed address is the caller's to fix; anything else looks like success.

@@ -139,9 +139,11 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
         &request.password_confirmation,
     )?;
     let hash = blocking(move || password::hash(&new_password)).await?;
-    // Someone who sent requests as a guest keeps them: the account takes the guest id.
-    let id = match crate::guest::find_guest(app, &email).await? {
-        Some(guest) => guest.guest_id,
+    // Someone who sent requests as a guest keeps them: the account takes the
+    // guest id, and the guest record goes (later guest requests get a new id).
+    let guest = crate::guest::find_guest(app, &email).await?;
+    let id = match &guest {
+        Some(guest) => guest.guest_id.clone(),
         None => {
             UserId::parse(&app.ids.new_id()).ok_or_else(|| Error::Unavailable("bad id generator".into()))?
         }
@@ -158,6 +160,9 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
     };
     let mut writes = vec![link.consume()];
     writes.extend(create_user_writes(&user)?);
+    if let Some(guest) = &guest {
+        writes.push(crate::guest::retire_write(&user.email, guest));
+    }
     app.store.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionConditionFailed(0) => links::invalid_link(),
         StoreError::TransactionConditionFailed(_) => super::email_taken(&user.email),

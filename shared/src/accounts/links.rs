@@ -27,17 +27,21 @@ pub enum Purpose {
         language: Language,
         invited_by: UserId,
     },
+    /// `epoch`: the account's session epoch when sent; a password change or
+    /// reset since then (which raises it) voids the link.
     PasswordReset {
         user_id: UserId,
+        #[serde(default)]
+        epoch: u64,
     },
     /// "Create or reset my password" for an email that only ever sent
     /// requests as a guest: confirming creates the account.
-    CreateAccount {
-        email: Email,
-    },
+    CreateAccount { email: Email },
     EmailChange {
         user_id: UserId,
         new_email: Email,
+        #[serde(default)]
+        epoch: u64,
     },
 }
 

@@ -48,6 +48,9 @@ pub struct Profile {
     /// Show the landing page (create / my tickets / search) after sign-in.
     #[serde(default = "yes")]
     pub show_landing_page: bool,
+    /// Email me when my tickets are updated (non-essential notifications).
+    #[serde(default = "yes")]
+    pub notify_updates: bool,
 }
 
 impl Profile {
@@ -62,6 +65,7 @@ impl Profile {
             mobile: None,
             language,
             show_landing_page: true,
+            notify_updates: true,
         }
     }
 }

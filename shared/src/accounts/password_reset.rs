@@ -23,9 +23,11 @@ use crate::throttle;
 use crate::{App, Error, Result};
 
 pub const RESET_LIFETIME: Duration = Duration::hours(1);
-/// Reset emails per address per hour; further requests are answered alike
-/// but send nothing.
+/// Reset emails per address and source per hour; further requests are
+/// answered alike but send nothing.
 pub const RESETS_PER_HOUR: i64 = 3;
+/// Reset emails per address per hour from all sources together.
+pub const RESETS_PER_ADDRESS_PER_HOUR: i64 = 10;
 
 /// What every reset request is answered, whatever happened.
 pub const ACCEPTED: &str = "If an account exists for this address, we have sent it a link to choose a new password. \
@@ -40,10 +42,19 @@ pub struct ResetRequest {
 /// Sends a reset link if the account exists and the address is not over its
 /// hourly limit. Answers the same in every case; only a malformed address is
 /// refused.
-pub async fn request(app: &App, request: ResetRequest) -> Result<()> {
+pub async fn request(app: &App, request: ResetRequest, source: &str) -> Result<()> {
     let email = Email::field("email", &request.email)?;
-    let sent = throttle::hit(app, "password-reset", email.as_str(), Duration::hours(1)).await?;
-    if sent > RESETS_PER_HOUR {
+    // Per address and source, so someone else's requests cannot use up the
+    // owner's; and a ceiling per address, so nobody floods a mailbox.
+    let from_here = throttle::hit(
+        app,
+        "password-reset",
+        &format!("{email}#{source}"),
+        Duration::hours(1),
+    )
+    .await?;
+    let overall = throttle::hit(app, "password-reset", email.as_str(), Duration::hours(1)).await?;
+    if from_here > RESETS_PER_HOUR || overall > RESETS_PER_ADDRESS_PER_HOUR {
         tracing::info!("password reset rate limit reached");
         return Ok(());
     }
@@ -72,6 +83,7 @@ pub async fn request(app: &App, request: ResetRequest) -> Result<()> {
         app,
         Purpose::PasswordReset {
             user_id: user.id.clone(),
+            epoch: user.session_epoch,
         },
         RESET_LIFETIME,
     )
@@ -101,12 +113,16 @@ pub struct ConfirmRequest {
 /// everywhere (every refresh token stops working).
 pub async fn confirm(app: &App, request: ConfirmRequest) -> Result<()> {
     let link = links::open(app, &request.token).await?;
-    let user_id = match &link.purpose {
-        Purpose::PasswordReset { user_id } => user_id,
+    let (user_id, epoch) = match &link.purpose {
+        Purpose::PasswordReset { user_id, epoch } => (user_id, *epoch),
         Purpose::CreateAccount { email } => return create_guest_account(app, &link, email, &request).await,
         _ => return Err(links::invalid_link()),
     };
     let mut user = get_user(app, user_id).await?.ok_or_else(links::invalid_link)?;
+    if user.session_epoch != epoch {
+        // The password changed since the link was sent: it no longer applies.
+        return Err(links::invalid_link());
+    }
     let new_password = NewPassword::parse("password", &request.password, &user.personal_words())?;
     password::confirm(
         "password_confirmation",
@@ -141,11 +157,15 @@ async fn create_guest_account(
     let guest = guest::find_guest(app, email)
         .await?
         .ok_or_else(links::invalid_link)?;
-    let full_name = guest.name.as_str();
-    let (first, last) = full_name.split_once(' ').unwrap_or((full_name, full_name));
-    let first_name = Name::parse("first_name", first)?;
-    let last_name = Name::parse("last_name", last)?;
-    let new_password = NewPassword::parse("password", &request.password, &[email.as_str(), first, last])?;
+    // Guest data was never verified and allows longer names: fit it, never
+    // refuse for a field this request does not carry (the profile can fix it).
+    let fit = |s: &str| -> String { s.trim().chars().take(100).collect() };
+    let full_name = fit(guest.name.as_str());
+    let (first, last) = full_name.split_once(' ').unwrap_or((&full_name, &full_name));
+    let (first, last) = (fit(first), fit(last));
+    let first_name = Name::parse("first_name", &first)?;
+    let last_name = Name::parse("last_name", &last)?;
+    let new_password = NewPassword::parse("password", &request.password, &[email.as_str(), &first, &last])?;
     password::confirm(
         "password_confirmation",
         &request.password,
@@ -157,11 +177,11 @@ async fn create_guest_account(
             .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
         name: Name::parse(
             "company_name",
-            guest.company.as_ref().map_or(full_name, |c| c.as_str()),
+            &fit(guest.company.as_ref().map_or(&full_name, |c| c.as_str())),
         )?,
     };
     let user = User {
-        id: guest.guest_id,
+        id: guest.guest_id.clone(),
         email: email.clone(),
         role: Role::Customer,
         organization_id: Some(organization.id.clone()),
@@ -178,6 +198,7 @@ async fn create_guest_account(
         },
     ];
     writes.extend(create_user_writes(&user)?);
+    writes.push(guest::retire_write(email, &guest));
     app.store.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionConditionFailed(0) => links::invalid_link(),
         StoreError::TransactionConditionFailed(_) => email_taken(email),

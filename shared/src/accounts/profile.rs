@@ -39,8 +39,17 @@ pub struct ProfileUpdate {
     pub extension: Option<String>,
     pub mobile: Option<String>,
     pub email: String,
+    /// Required to change the email: whoever holds a stolen access token
+    /// must not be able to move the account to their own address.
+    pub current_password: Option<String>,
     pub language: Language,
     pub show_landing_page: bool,
+    #[serde(default = "yes")]
+    pub notify_updates: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -64,14 +73,16 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
         mobile: OptionalText::optional("mobile", update.mobile)?,
         language: update.language,
         show_landing_page: update.show_landing_page,
+        notify_updates: update.notify_updates,
     };
     let email = Email::field("email", &update.email)?;
     let mut user = current_user(app, actor).await?;
     let pending_email = (email != user.email).then_some(email);
-    if let Some(new_email) = &pending_email
-        && find_user_by_email(app, new_email).await?.is_some()
-    {
-        return Err(Error::invalid("email", "another account uses this address"));
+    if let Some(new_email) = &pending_email {
+        verify_current_password(&user, update.current_password.unwrap_or_default()).await?;
+        if find_user_by_email(app, new_email).await?.is_some() {
+            return Err(Error::invalid("email", "another account uses this address"));
+        }
     }
     user.profile = profile;
     app.store
@@ -90,6 +101,7 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
             Purpose::EmailChange {
                 user_id: user.id.clone(),
                 new_email: new_email.clone(),
+                epoch: user.session_epoch,
             },
             EMAIL_CHANGE_LIFETIME,
         )
@@ -121,10 +133,24 @@ pub struct ConfirmEmail {
 /// new email claims and the user change in one transaction.
 pub async fn confirm_email(app: &App, request: ConfirmEmail) -> Result<AccountView> {
     let link = links::open(app, &request.token).await?;
-    let Purpose::EmailChange { user_id, new_email } = link.purpose.clone() else {
+    let Purpose::EmailChange {
+        user_id,
+        new_email,
+        epoch,
+    } = link.purpose.clone()
+    else {
         return Err(links::invalid_link());
     };
     let mut user = get_user(app, &user_id).await?.ok_or_else(links::invalid_link)?;
+    if user.session_epoch != epoch {
+        // The password changed since: a link sent by whoever changed it no longer applies.
+        return Err(links::invalid_link());
+    }
+    if user.email == new_email {
+        // Already switched by another link to the same address.
+        app.store.write(link.consume()).await?;
+        return Ok(AccountView::from(&user));
+    }
     let old_email = std::mem::replace(&mut user.email, new_email.clone());
     let writes = vec![
         link.consume(),
@@ -164,17 +190,7 @@ pub struct PasswordChange {
 /// a fresh session.
 pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -> Result<Session> {
     let mut user = current_user(app, actor).await?;
-    let stored = user
-        .password_hash
-        .clone()
-        .unwrap_or_else(|| password::DUMMY_HASH.to_owned());
-    let current = change.current_password.clone();
-    if !blocking(move || password::verify(&current, &stored)).await? {
-        return Err(Error::Incorrect {
-            field: "current_password".into(),
-            message: "is not your current password".into(),
-        });
-    }
+    verify_current_password(&user, change.current_password.clone()).await?;
     let new_password = NewPassword::parse("new_password", &change.new_password, &user.personal_words())?;
     password::confirm(
         "new_password_confirmation",
@@ -198,4 +214,19 @@ pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -
         })?;
     user.version += 1;
     sessions::start(app, &user).await
+}
+
+/// Checks the password the user typed as their current one.
+async fn verify_current_password(user: &User, candidate: String) -> Result<()> {
+    let stored = user
+        .password_hash
+        .clone()
+        .unwrap_or_else(|| password::DUMMY_HASH.to_owned());
+    if !blocking(move || password::verify(&candidate, &stored)).await? {
+        return Err(Error::Incorrect {
+            field: "current_password".into(),
+            message: "is not your current password".into(),
+        });
+    }
+    Ok(())
 }

@@ -26,8 +26,9 @@ pub const REFRESH_LIFETIME: Duration = Duration::days(30);
 /// Failed sign-ins from one source address per window before it must wait.
 pub const SOURCE_FAILURE_LIMIT: i64 = 30;
 pub const SOURCE_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins for one email before each further try must wait, with
-/// the wait doubling per failure, capped so nobody is locked out for long.
+/// Failed sign-ins for one email from one source before each further try
+/// from there must wait, with the wait doubling per failure, capped so
+/// nobody is locked out for long; other sources are not affected.
 pub const FREE_FAILURES: u32 = 5;
 pub const MAX_BACKOFF: Duration = Duration::minutes(15);
 
@@ -130,13 +131,8 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
             retry_after,
         });
     }
-    let failures_key = model::login_failures_key(&email);
+    let failures_key = model::login_failures_key(&email, source);
     let state = app.store.get(&failures_key).await?;
-    let failures = state
-        .as_ref()
-        .and_then(|s| s.get("failures"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0) as u32;
     let locked_until = state
         .as_ref()
         .and_then(|s| s.get("locked_until"))
@@ -172,20 +168,22 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
             start(app, &user).await
         }
         _ => {
-            let failures = failures + 1;
-            let mut record = json!({
-                "failures": failures,
-                "expires_at": (now + Duration::days(1)).unix_timestamp(),
-            });
-            if let Some(wait) = backoff(failures) {
-                record["locked_until"] = (now + wait).unix_timestamp().into();
-            }
-            app.store
-                .write(Write::Put {
-                    item: simple_item(failures_key, "login_failures", attrs(record)),
-                    condition: None,
-                })
+            // Counted atomically, so parallel guesses each count.
+            let expires_at = (now + Duration::days(1)).unix_timestamp();
+            let failures = app
+                .store
+                .increment(&failures_key, "failures", 1, Some(expires_at))
                 .await?;
+            if let Some(wait) = backoff(u32::try_from(failures).unwrap_or(u32::MAX)) {
+                app.store
+                    .write(Write::Update {
+                        key: failures_key,
+                        set: attrs(json!({"locked_until": (now + wait).unix_timestamp()})),
+                        remove: vec![],
+                        condition: None,
+                    })
+                    .await?;
+            }
             throttle::hit(app, "login-source", source, SOURCE_WINDOW).await?;
             Err(wrong_credentials())
         }
@@ -230,8 +228,12 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
             "this session was used elsewhere and has been closed for your safety",
         ));
     }
-    let family_item = app.store.get(&model::session_family_key(&family)).await?;
-    if family_item.is_none_or(|f| f.get("revoked") != Some(&Value::Bool(false))) {
+    let family_key = model::session_family_key(&family);
+    let family_item = app.store.get(&family_key).await?;
+    if family_item.is_none_or(|f| {
+        f.get("revoked") != Some(&Value::Bool(false))
+            || f.get("expires_at").and_then(Value::as_i64).unwrap_or(0) <= now.unix_timestamp()
+    }) {
         return Err(signed_out("the session has ended"));
     }
     let user_id =
@@ -257,6 +259,11 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
             Write::Put {
                 item: refresh_item(&next_digest, &family, &user, expires_at),
                 condition: Some(Condition::NotExists),
+            },
+            // A sign-out racing this refresh wins.
+            Write::Check {
+                key: family_key,
+                condition: Condition::Equals("revoked".into(), Value::Bool(false)),
             },
         ])
         .await;

@@ -248,3 +248,37 @@ pub fn clear_session(response: &mut Response<Body>) {
     use crate::accounts::sessions::{REFRESH_COOKIE, REFRESH_COOKIE_PATH};
     set_private_cookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
 }
+
+/// The `{number}` path parameter as a ticket number.
+pub fn ticket_number(req: &Request) -> Result<crate::domain::TicketNumber> {
+    path_param(req, "number")?
+        .parse()
+        .map_err(|e| Error::invalid("number", format!("{e}")))
+}
+
+/// The `limit` query parameter of a paged list.
+pub fn page_limit(req: &Request) -> Result<u32> {
+    use crate::tickets::ListRequest;
+    match query_param(req, "limit")? {
+        None => Ok(ListRequest::DEFAULT_LIMIT),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=ListRequest::MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", ListRequest::MAX_LIMIT),
+                )
+            }),
+    }
+}
+
+/// A `true`/`false` query parameter.
+pub fn query_flag(req: &Request, name: &'static str) -> Result<bool> {
+    match query_param(req, name)?.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(Error::invalid(name, "must be true or false")),
+    }
+}

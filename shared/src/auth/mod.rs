@@ -7,7 +7,7 @@ pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{OrganizationId, TicketNumber, UserId};
+use crate::domain::{Email, OrganizationId, TicketNumber, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,15 +28,20 @@ pub enum Actor {
     /// Support staff.
     Agent { user: UserId },
     /// Someone without an account holding one ticket's access key: they act
-    /// on that ticket only, as its requester.
-    Guest { requester: UserId, ticket: TicketNumber },
+    /// on that ticket only. `acting_as` is the id their changes are recorded
+    /// under (the requester's guest id, or an invited person's own id).
+    Guest {
+        acting_as: UserId,
+        ticket: TicketNumber,
+        email: Option<Email>,
+    },
 }
 
 impl Actor {
     pub fn user(&self) -> &UserId {
         match self {
             Self::Customer { user, .. } | Self::Agent { user } => user,
-            Self::Guest { requester, .. } => requester,
+            Self::Guest { acting_as, .. } => acting_as,
         }
     }
 }

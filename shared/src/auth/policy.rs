@@ -3,16 +3,18 @@
 
 use super::Actor;
 use crate::Error;
-use crate::domain::{OrganizationId, Ticket, UserId, Visibility};
+use crate::domain::{OrganizationId, Status, StatusClass, Ticket, TicketEvent, UserId, Visibility};
 
-/// Who may see a ticket: its requester, members of its organization unless
-/// it is private, support staff, and a guest holding that ticket's key.
+/// Who may see a ticket: its requester and participants, members of its
+/// organization unless it is private, support staff, and a guest holding
+/// that ticket's key.
 pub fn can_view_ticket(actor: &Actor, ticket: &Ticket) -> bool {
     match actor {
         Actor::Agent { .. } => true,
         Actor::Guest { ticket: number, .. } => *number == ticket.number,
         Actor::Customer { user, organization } => {
             ticket.requester_id == *user
+                || ticket.participants.contains(user)
                 || (ticket.organization_id.as_ref() == Some(organization)
                     && ticket.visibility == Visibility::Organization)
         }
@@ -32,10 +34,58 @@ pub fn requester_of_new_ticket(actor: &Actor) -> Result<(UserId, OrganizationId)
     }
 }
 
-/// Adding to a ticket's conversation: whoever may see it (issue-level rules
-/// such as internal notes come with the conversation).
+/// Adding to a ticket's conversation: whoever may see it.
 pub fn can_comment_on_ticket(actor: &Actor, ticket: &Ticket) -> bool {
     can_view_ticket(actor, ticket)
+}
+
+/// Internal notes are written and read by support staff only.
+pub fn can_see_event(actor: &Actor, event: &TicketEvent) -> bool {
+    matches!(actor, Actor::Agent { .. }) || !event.kind.is_internal()
+}
+
+pub fn may_write_internal(actor: &Actor) -> Result<(), Error> {
+    match actor {
+        Actor::Agent { .. } => Ok(()),
+        _ => Err(Error::Forbidden(
+            "only support staff can write internal notes".into(),
+        )),
+    }
+}
+
+/// Support moves a ticket through the whole workflow; the customer side
+/// (requester, participants, colleagues who see it, a guest with the key)
+/// can close it and reopen it.
+pub fn may_set_status(actor: &Actor, ticket: &Ticket, to: Status) -> Result<(), Error> {
+    let reopen = to == Status::Open && ticket.status.class() == StatusClass::Completed;
+    match actor {
+        Actor::Agent { .. } => Ok(()),
+        _ if to == Status::Closed || reopen => Ok(()),
+        _ => Err(Error::Forbidden(
+            "customers can close a ticket or reopen a completed one; support sets the other statuses".into(),
+        )),
+    }
+}
+
+/// Priority, assignee and escalation are support decisions.
+pub fn may_triage(actor: &Actor) -> Result<(), Error> {
+    match actor {
+        Actor::Agent { .. } => Ok(()),
+        _ => Err(Error::Forbidden(
+            "priority, assignee and escalation are set by support; add a note to ask for a change".into(),
+        )),
+    }
+}
+
+/// Visibility and sharing belong to the requester (and support).
+pub fn may_share(actor: &Actor, ticket: &Ticket) -> Result<(), Error> {
+    match actor {
+        Actor::Agent { .. } => Ok(()),
+        Actor::Customer { user, .. } if *user == ticket.requester_id => Ok(()),
+        _ => Err(Error::Forbidden(
+            "only the person who opened the ticket can change who sees it".into(),
+        )),
+    }
 }
 
 /// Customer ticket lists (`GET /tickets`) are for customers; staff work the queue.
@@ -89,8 +139,9 @@ mod tests {
 
     fn guest(requester: &str, number: &str) -> Actor {
         Actor::Guest {
-            requester: UserId::parse(requester).unwrap(),
+            acting_as: UserId::parse(requester).unwrap(),
             ticket: number.parse::<TicketNumber>().unwrap(),
+            email: None,
         }
     }
 

@@ -106,8 +106,21 @@ pub struct Ticket {
     /// The requester's account, or for a guest the id their tickets are
     /// filed under until they create an account (which then takes this id).
     pub requester_id: UserId,
+    /// Customers the requester shared the ticket with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<UserId>,
+    /// The agent working on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<UserId>,
+    /// The support group it was escalated to ("specialised operators").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<OptionalText>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Since when the customer side has been waiting for support: set at
+    /// creation and by each customer update; orders the support queue.
+    #[serde(with = "time::serde::rfc3339")]
+    pub waiting_since: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// When the ticket last became resolved or closed; orders "recently completed".
@@ -142,7 +155,11 @@ impl Ticket {
             contact: new.contact,
             organization_id,
             requester_id,
+            participants: Vec::new(),
+            assignee_id: None,
+            group: None,
             created_at: now,
+            waiting_since: now,
             updated_at: now,
             completed_at: None,
             version: 1,
@@ -199,5 +216,42 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         title: Option<Title>,
         text: Description,
+        /// Support only: never shown or mailed to customers and guests.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        internal: bool,
+        /// Extra addresses this note was sent to.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notify: Vec<Email>,
     },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Assigned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<UserId>,
+    },
+    Escalated {
+        group: OptionalText,
+    },
+    VisibilityChanged {
+        to: Visibility,
+    },
+    ParticipantAdded {
+        email: Email,
+    },
+    ParticipantRemoved {
+        email: Email,
+    },
+}
+
+impl EventKind {
+    /// Internal notes are for support staff only.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Note { internal: true, .. })
+    }
 }

@@ -11,13 +11,14 @@ use aws_lc_rs::constant_time::verify_slices_are_equal;
 use time::Duration;
 
 use crate::auth::Actor;
-use crate::domain::{Status, Ticket, TicketEvent, TicketNumber};
+use crate::conversation::{self, NoteRequest, TicketUpdate};
+use crate::domain::{Email, Status, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::secret::{digest, new_token};
 use crate::store::model;
 use crate::store::{Condition, Item, Key, StoreError, Write};
-use crate::tickets::{self, NoteRequest, TicketDetail};
+use crate::tickets::{self, TicketDetail};
 use crate::{App, Error, Result, throttle};
 
 /// Wrong keys one source may try per window before it must wait.
@@ -26,15 +27,26 @@ pub const MISS_WINDOW: Duration = Duration::minutes(15);
 /// How long a key keeps working after its ticket was closed.
 pub const KEEP_AFTER_CLOSE: Duration = Duration::days(30);
 
+/// Who a key belongs to: the id their changes are recorded under, where
+/// their mail goes, in which language.
+#[derive(Debug, Clone)]
+pub(crate) struct Holder {
+    pub acting_as: UserId,
+    pub email: Email,
+    pub language: Language,
+}
+
 /// A new key for `number` (to email, shown once) and the write storing its digest.
-pub(super) fn new_key_write(number: &TicketNumber, language: Language) -> (String, Write) {
+pub(crate) fn new_key_write(number: &TicketNumber, holder: &Holder) -> (String, Write) {
     let (key, key_digest) = new_token();
     let item_key = model::access_key_key(&key_digest);
     let item = Item::new(item_key.pk, item_key.sk)
         .with(model::ENTITY, "access_key")
         .with("digest", key_digest.as_str())
         .with("ticket", number.to_string())
-        .with("language", language.code());
+        .with("acting_as", holder.acting_as.as_str())
+        .with("email", holder.email.as_str())
+        .with("language", holder.language.code());
     (
         key,
         Write::Put {
@@ -60,7 +72,7 @@ pub struct Opened {
     pub actor: Actor,
     pub detail: TicketDetail,
     key: Key,
-    language: Language,
+    holder: Holder,
 }
 
 /// Keys are 43 URL-safe base64 characters; anything else is not looked up.
@@ -112,25 +124,28 @@ async fn resolve(app: &App, key: &str) -> Result<Option<Opened>> {
         .string("ticket")?
         .parse()
         .map_err(|_| StoreError::Corrupt("bad ticket number in access key".into()))?;
-    let language = item
-        .get("language")
-        .and_then(|v| v.as_str())
-        .and_then(Language::from_code)
-        .unwrap_or_default();
+    let corrupt = |what: &str| StoreError::Corrupt(format!("bad {what} in access key"));
+    let holder = Holder {
+        acting_as: UserId::parse(item.string("acting_as")?).ok_or_else(|| corrupt("holder id"))?,
+        email: Email::parse(item.string("email")?).map_err(|_| corrupt("email"))?,
+        language: Language::from_code(item.string("language")?).unwrap_or_default(),
+    };
     let Some(detail) = tickets::load(app, &number).await? else {
         return Ok(None);
     };
     if expired(app, &detail.ticket) {
         return Ok(None);
     }
+    let actor = Actor::Guest {
+        acting_as: holder.acting_as.clone(),
+        ticket: number,
+        email: Some(holder.email.clone()),
+    };
     Ok(Some(Opened {
-        actor: Actor::Guest {
-            requester: detail.ticket.requester_id.clone(),
-            ticket: number,
-        },
-        detail,
+        detail: detail.as_seen_by(&actor),
+        actor,
         key: item_key,
-        language,
+        holder,
     }))
 }
 
@@ -149,44 +164,98 @@ pub async fn view(app: &App, key: &str, source: &str) -> Result<TicketDetail> {
 /// `POST /access/{key}/notes`: a comment from the guest, in the history.
 pub async fn add_note(app: &App, key: &str, source: &str, note: NoteRequest) -> Result<TicketEvent> {
     let opened = open(app, key, source).await?;
-    tickets::add_note(app, &opened.actor, opened.detail.ticket, note).await
+    conversation::add_note(app, &opened.actor, &opened.detail.ticket.number, note).await
+}
+
+/// `POST /access/{key}/close` and reopen go through the ticket update.
+pub async fn update(app: &App, key: &str, source: &str, update: TicketUpdate) -> Result<Ticket> {
+    let opened = open(app, key, source).await?;
+    conversation::update(app, &opened.actor, &opened.detail.ticket.number, update).await
+}
+
+/// Gives `email` (no account) a key to `ticket`, as a participant, by email.
+pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
+    let holder = Holder {
+        acting_as: UserId::parse(&app.ids.new_id())
+            .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+        email: email.clone(),
+        language: Language::default(),
+    };
+    let (key, put_key) = new_key_write(&ticket.number, &holder);
+    let key_item = put_key.key()?;
+    let pointer = model::invitee_key(&ticket.number, email);
+    app.store
+        .transact(vec![
+            put_key,
+            Write::Put {
+                item: Item::new(pointer.pk, pointer.sk)
+                    .with(model::ENTITY, "invitee")
+                    .with("access_pk", key_item.pk)
+                    .with("access_sk", key_item.sk),
+                condition: None,
+            },
+        ])
+        .await?;
+    app.mailer
+        .send(&Message::compose(
+            email.clone(),
+            Language::default(),
+            Text::SharedSubject,
+            Text::SharedBody,
+            &[
+                ("number", &ticket.number.to_string()),
+                ("title", ticket.title.as_str()),
+                ("link", &link(app, &key)),
+            ],
+        ))
+        .await?;
+    Ok(())
+}
+
+/// The items to delete to revoke what `email` was given by [`invite`].
+pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<Vec<Key>>> {
+    let pointer = model::invitee_key(number, email);
+    let Some(item) = app.store.get(&pointer).await? else {
+        return Ok(None);
+    };
+    let access = Key::new(item.string("access_pk")?, item.string("access_sk")?);
+    Ok(Some(vec![pointer, access]))
 }
 
 /// `POST /access/{key}/rotate`: a new key by email; the old one dies in the
 /// same transaction that stores the new one.
 pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
     let opened = open(app, key, source).await?;
-    let ticket = &opened.detail.ticket;
-    let to = ticket
-        .contact
-        .email
-        .clone()
-        .ok_or_else(|| Error::Conflict("this ticket has no email address to send a new key to".into()))?;
-    let (new_key, put_new) = new_key_write(&ticket.number, opened.language);
-    app.store
-        .transact(vec![
-            Write::Delete {
-                key: opened.key.clone(),
-                condition: Some(Condition::Exists),
-            },
-            put_new,
-        ])
-        .await
-        .map_err(|e| match e {
-            StoreError::TransactionConditionFailed(_) => not_found(),
-            other => other.into(),
-        })?;
-    app.mailer
+    let number = opened.detail.ticket.number;
+    // New key first, then the email, then the old key goes: if the email
+    // fails, the new key is withdrawn and the old one still works.
+    let (new_key, put_new) = new_key_write(&number, &opened.holder);
+    let new_item_key = put_new.key()?;
+    app.store.write(put_new).await?;
+    let sent = app
+        .mailer
         .send(&Message::compose(
-            to,
-            opened.language,
+            opened.holder.email.clone(),
+            opened.holder.language,
             Text::AccessKeySubject,
             Text::AccessKeyBody,
-            &[
-                ("number", &ticket.number.to_string()),
-                ("link", &link(app, &new_key)),
-            ],
+            &[("number", &number.to_string()), ("link", &link(app, &new_key))],
         ))
+        .await;
+    if let Err(err) = sent {
+        app.store
+            .write(Write::Delete {
+                key: new_item_key,
+                condition: None,
+            })
+            .await?;
+        return Err(err.into());
+    }
+    app.store
+        .write(Write::Delete {
+            key: opened.key,
+            condition: None,
+        })
         .await?;
     Ok(())
 }

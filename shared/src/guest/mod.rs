@@ -77,6 +77,19 @@ pub struct Guest {
     pub language: Language,
 }
 
+/// Removes the guest record once an account took over its id (in the
+/// transaction that creates the account), so later anonymous requests with
+/// this email are never filed under the account.
+pub fn retire_write(email: &Email, guest: &Guest) -> Write {
+    Write::Delete {
+        key: model::guest_key(email),
+        condition: Some(Condition::Equals(
+            "guest_id".into(),
+            guest.guest_id.as_str().into(),
+        )),
+    }
+}
+
 pub async fn find_guest(app: &App, email: &Email) -> Result<Option<Guest>> {
     match app.store.get(&model::guest_key(email)).await? {
         Some(item) => Ok(Some(model::guest_from_item(&item)?)),
@@ -140,6 +153,12 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
         return Err(Error::invalid("website", "must be left empty"));
     }
     let use_challenge = challenge::verify(app, &submission.challenge, &submission.solution)?;
+    // Used up before anything is counted, so one solved challenge cannot be
+    // replayed to eat someone's quota.
+    app.store.write(use_challenge).await.map_err(|e| match e {
+        StoreError::ConditionFailed => challenge::replayed(),
+        other => other.into(),
+    })?;
 
     let window = Duration::hours(1);
     if throttle::hit(app, "guest-source", source, window).await? > TICKETS_PER_SOURCE_PER_HOUR {
@@ -176,10 +195,14 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     let number = tickets::next_number(app, now).await?;
     let (detail, mut writes) =
         tickets::creation(app, Ticket::open(number, new, guest.guest_id.clone(), None, now))?;
-    let (key, key_write) = access::new_key_write(&number, language);
-    // Indexes into `writes` for the error mapping below.
-    let challenge_at = writes.len();
-    writes.push(use_challenge);
+    let (key, key_write) = access::new_key_write(
+        &number,
+        &access::Holder {
+            acting_as: guest.guest_id.clone(),
+            email: email.clone(),
+            language,
+        },
+    );
     writes.push(key_write);
     writes.push(Write::Put {
         item: model::guest_item(&email, &guest)?,
@@ -187,7 +210,6 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     });
     let guest_at = writes.len() - 1;
     app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(i) if i == challenge_at => challenge::replayed(),
         StoreError::TransactionConditionFailed(i) if i == guest_at => Error::Conflict(
             "another request from this email address arrived at the same moment; send yours again".into(),
         ),
@@ -195,7 +217,8 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     })?;
 
     let link = access::link(app, &key);
-    app.mailer
+    let sent = app
+        .mailer
         .send(&Message::compose(
             email,
             language,
@@ -208,6 +231,11 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
                 ("link", &link),
             ],
         ))
-        .await?;
+        .await;
+    if let Err(err) = sent {
+        // The ticket is stored and support sees it; failing the request now
+        // would only make the guest send it again. Support can answer by email.
+        tracing::error!(error = %err, ticket = %number, "the guest's confirmation email failed");
+    }
     Ok(())
 }

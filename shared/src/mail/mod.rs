@@ -100,11 +100,13 @@ impl Mailer for NoMail {
     }
 }
 
-/// Keeps messages in memory, for tests.
+/// Keeps messages in memory, for tests; can be told to fail, like a mail
+/// service that is down.
 #[cfg(feature = "test-support")]
 #[derive(Default)]
 pub struct MemoryMailer {
     sent: std::sync::Mutex<Vec<Message>>,
+    failures_left: std::sync::atomic::AtomicUsize,
 }
 
 #[cfg(feature = "test-support")]
@@ -113,12 +115,25 @@ impl MemoryMailer {
     pub fn take(&self) -> Vec<Message> {
         std::mem::take(&mut *self.sent.lock().unwrap_or_else(|p| p.into_inner()))
     }
+
+    /// The next `n` sends fail as if the service were unavailable.
+    pub fn fail_next(&self, n: usize) {
+        self.failures_left.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[cfg(feature = "test-support")]
 #[async_trait]
 impl Mailer for MemoryMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(MailError::Unavailable("injected failure".into()));
+        }
         self.sent
             .lock()
             .unwrap_or_else(|p| p.into_inner())

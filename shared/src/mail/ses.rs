@@ -10,6 +10,7 @@ use super::{MailError, Mailer, Message};
 pub struct SesMailer {
     client: Client,
     from: String,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
@@ -18,7 +19,14 @@ impl SesMailer {
         Self {
             client,
             from: from.into(),
+            configuration_set: None,
         }
+    }
+
+    /// Sends through this configuration set (bounce/complaint suppression).
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 }
 
@@ -54,6 +62,7 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .from_email_address(&self.from)
+            .set_configuration_set_name(self.configuration_set.clone())
             .destination(
                 Destination::builder()
                     .set_to_addresses(Some(message.to.iter().map(|e| e.to_string()).collect()))

@@ -363,6 +363,12 @@ impl ItemStore for DynamoDbStore {
                 {
                     return Err(StoreError::TransactionConditionFailed(position));
                 }
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                    err.as_service_error()
+                    && cancel.cancellation_reasons().iter().any(|r| r.code() == Some("TransactionConflict"))
+                {
+                    return Err(StoreError::TransactionConflict);
+                }
                 Err(classify(err))
             }
         }

@@ -147,10 +147,11 @@ pub enum Index {
     Gsi2,
     Gsi3,
     Gsi4,
+    Gsi5,
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
+    pub const ALL: [Index; 5] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4, Index::Gsi5];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -158,6 +159,7 @@ impl Index {
             Self::Gsi2 => "GSI2",
             Self::Gsi3 => "GSI3",
             Self::Gsi4 => "GSI4",
+            Self::Gsi5 => "GSI5",
         }
     }
 
@@ -167,6 +169,7 @@ impl Index {
             Self::Gsi2 => "GSI2PK",
             Self::Gsi3 => "GSI3PK",
             Self::Gsi4 => "GSI4PK",
+            Self::Gsi5 => "GSI5PK",
         }
     }
 
@@ -176,6 +179,7 @@ impl Index {
             Self::Gsi2 => "GSI2SK",
             Self::Gsi3 => "GSI3SK",
             Self::Gsi4 => "GSI4SK",
+            Self::Gsi5 => "GSI5SK",
         }
     }
 }
@@ -255,6 +259,10 @@ pub enum StoreError {
     /// nothing was written.
     #[error("condition of transaction write {0} failed")]
     TransactionConditionFailed(usize),
+    /// Another transaction was writing the same items at the same moment;
+    /// nothing was written and retrying is safe.
+    #[error("conflicting concurrent transaction")]
+    TransactionConflict,
     /// The request was invalid for the store (a bug on our side, or a forged
     /// position that does not belong to the partition).
     #[error("invalid store request: {0}")]
@@ -270,7 +278,9 @@ pub enum StoreError {
 impl From<StoreError> for crate::Error {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::ConditionFailed | StoreError::TransactionConditionFailed(_) => {
+            StoreError::ConditionFailed
+            | StoreError::TransactionConditionFailed(_)
+            | StoreError::TransactionConflict => {
                 crate::Error::Conflict("the item was changed concurrently; reload and try again".into())
             }
             other => {

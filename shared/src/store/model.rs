@@ -97,10 +97,8 @@ fn entity_item(key: Key, entity: &str, body: Attributes) -> Item {
     item
 }
 
-/// The ticket item with its index entries: the requester's lists always, the
-/// organization's lists only while the ticket is visible to the organization.
-pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
-    let mut item = entity_item(ticket_key(&ticket.number), "ticket", to_attributes(ticket)?);
+/// The index entries of one ticket list (all, and by status class).
+fn list_entries(item: &mut Item, ticket: &Ticket, list: &TicketList) {
     let created = format!("{}#{}", sortable_time(ticket.created_at), ticket.number);
     let class = ticket.status.class();
     // Open lists sort by creation, completed ones by completion ("recently completed").
@@ -108,20 +106,141 @@ pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
         (StatusClass::Completed, Some(done)) => format!("{}#{}", sortable_time(done), ticket.number),
         _ => created.clone(),
     };
-    let mut set = |list: &TicketList| {
-        let (all, all_pk) = ticket_list_partition(list, None);
-        let (by_class, class_pk) = ticket_list_partition(list, Some(class));
-        item.0.insert(all.pk_attr().into(), all_pk.into());
-        item.0.insert(all.sk_attr().into(), created.clone().into());
-        item.0.insert(by_class.pk_attr().into(), class_pk.into());
-        item.0
-            .insert(by_class.sk_attr().into(), class_sort.clone().into());
-    };
-    set(&TicketList::Requester(ticket.requester_id.clone()));
+    let (all, all_pk) = ticket_list_partition(list, None);
+    let (by_class, class_pk) = ticket_list_partition(list, Some(class));
+    item.0.insert(all.pk_attr().into(), all_pk.into());
+    item.0.insert(all.sk_attr().into(), created.into());
+    item.0.insert(by_class.pk_attr().into(), class_pk.into());
+    item.0.insert(by_class.sk_attr().into(), class_sort.into());
+}
+
+/// The support queue partition of a status class.
+pub fn queue_partition(class: StatusClass) -> String {
+    format!("QUEUE#{}", status_class_key(class))
+}
+
+/// The ticket item with its index entries: the requester's lists always, the
+/// organization's lists only while the ticket is visible to the organization,
+/// and the support queue (oldest waiting first).
+pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
+    let mut item = entity_item(ticket_key(&ticket.number), "ticket", to_attributes(ticket)?);
+    list_entries(
+        &mut item,
+        ticket,
+        &TicketList::Requester(ticket.requester_id.clone()),
+    );
     if let (Some(organization), Visibility::Organization) = (&ticket.organization_id, ticket.visibility) {
-        set(&TicketList::Organization(organization.clone()));
+        list_entries(&mut item, ticket, &TicketList::Organization(organization.clone()));
     }
+    item.0.insert(
+        Index::Gsi5.pk_attr().into(),
+        queue_partition(ticket.status.class()).into(),
+    );
+    item.0.insert(
+        Index::Gsi5.sk_attr().into(),
+        format!("{}#{}", sortable_time(ticket.waiting_since), ticket.number).into(),
+    );
     Ok(item)
+}
+
+/// The times a note changes on the ticket item, and its queue position,
+/// as an update that leaves everything else alone; only if the status is
+/// still `status` (a completed ticket needs the full change, which reopens).
+pub fn ticket_touch_write(
+    ticket: &Ticket,
+    status: crate::domain::Status,
+) -> Result<super::Write, StoreError> {
+    let mut set = touched_times(ticket)?;
+    set.insert(
+        Index::Gsi5.sk_attr().into(),
+        format!("{}#{}", sortable_time(ticket.waiting_since), ticket.number).into(),
+    );
+    Ok(super::Write::Update {
+        key: ticket_key(&ticket.number),
+        set,
+        remove: vec![],
+        condition: Some(super::Condition::Equals(
+            "status".into(),
+            serde_json::to_value(status).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        )),
+    })
+}
+
+/// The same for a participant's copy, if it still exists.
+pub fn shared_copy_touch_write(ticket: &Ticket, participant: &UserId) -> Result<super::Write, StoreError> {
+    Ok(super::Write::Update {
+        key: shared_copy_key(&ticket.number, participant),
+        set: touched_times(ticket)?,
+        remove: vec![],
+        condition: Some(super::Condition::Exists),
+    })
+}
+
+fn touched_times(ticket: &Ticket) -> Result<Attributes, StoreError> {
+    let all = to_attributes(ticket)?;
+    Ok(["updated_at", "waiting_since"]
+        .into_iter()
+        .filter_map(|name| all.get(name).map(|v| (name.to_owned(), v.clone())))
+        .collect())
+}
+
+const SHARED_PREFIX: &str = "SHARED#";
+
+/// A participant's copy of the ticket, under the ticket's partition, that
+/// puts it in the participant's own lists (GSI1/GSI2) like their own tickets.
+/// Rewritten with every change of the ticket.
+pub fn shared_copy_key(number: &TicketNumber, participant: &UserId) -> Key {
+    Key::new(ticket_partition(number), format!("{SHARED_PREFIX}{participant}"))
+}
+
+pub fn shared_copy_item(ticket: &Ticket, participant: &UserId) -> Result<Item, StoreError> {
+    let mut item = entity_item(
+        shared_copy_key(&ticket.number, participant),
+        "ticket",
+        to_attributes(ticket)?,
+    );
+    list_entries(&mut item, ticket, &TicketList::Requester(participant.clone()));
+    Ok(item)
+}
+
+pub fn is_event_item(item: &Item) -> bool {
+    item.get(SK)
+        .and_then(Value::as_str)
+        .is_some_and(|sk| sk.starts_with(EVENT_PREFIX))
+}
+
+/// A notification not yet delivered (transactional outbox). Pending ones are
+/// in GSI5 under `OUTBOX`, oldest first; delivering removes that entry.
+pub fn outbox_key(id: &str) -> Key {
+    Key::new(format!("OUTBOX#{id}"), "#OUTBOX")
+}
+
+pub const OUTBOX_PARTITION: &str = "OUTBOX";
+
+pub fn outbox_item(
+    id: &str,
+    at: OffsetDateTime,
+    body: &impl Serialize,
+    expires_at: i64,
+) -> Result<Item, StoreError> {
+    let mut item = entity_item(outbox_key(id), "outbox", to_attributes(body)?);
+    item.0
+        .insert(Index::Gsi5.pk_attr().into(), OUTBOX_PARTITION.into());
+    item.0.insert(
+        Index::Gsi5.sk_attr().into(),
+        format!("{}#{id}", sortable_time(at)).into(),
+    );
+    item.0.insert(super::EXPIRES_AT.into(), expires_at.into());
+    Ok(item)
+}
+
+pub fn outbox_from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    from_item(item, "outbox")
+}
+
+/// Proof that one notification went to one address (sent at most once).
+pub fn sent_key(outbox_id: &str, to: &crate::domain::Email) -> Key {
+    Key::new(format!("SENT#{outbox_id}#{to}"), "#SENT")
 }
 
 pub fn ticket_from_item(item: &Item) -> Result<Ticket, StoreError> {
@@ -240,8 +359,10 @@ pub fn session_family_key(id: &str) -> Key {
 }
 
 /// Failed sign-ins for one email (known or not, so both behave alike).
-pub fn login_failures_key(email: &crate::domain::Email) -> Key {
-    Key::new(format!("THROTTLE#login-email#{email}"), "#STATE")
+/// Failed sign-ins for one email from one source: the lock it earns never
+/// stops the owner signing in from elsewhere.
+pub fn login_failures_key(email: &crate::domain::Email, source: &str) -> Key {
+    Key::new(format!("THROTTLE#login-email#{email}#{source}"), "#STATE")
 }
 
 pub fn simple_item(key: Key, entity: &str, body: Attributes) -> Item {
@@ -270,4 +391,10 @@ pub fn access_key_key(digest: &str) -> Key {
 /// A solved guest challenge, kept until it expires so it is used once.
 pub fn challenge_used_key(id: &str) -> Key {
     Key::new(format!("CHALLENGE#{id}"), "#USED")
+}
+
+/// Points from a ticket to the access key of a person it was shared with by
+/// email (no account), so removing them can revoke that key.
+pub fn invitee_key(number: &TicketNumber, email: &crate::domain::Email) -> Key {
+    Key::new(ticket_partition(number), format!("INVITEE#{email}"))
 }

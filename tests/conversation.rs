@@ -1,0 +1,486 @@
+//! The life of a ticket through the handlers, on both backends: notes
+//! (internal ones too), the status workflow with reopen-by-update, triage,
+//! visibility and sharing, the support queue, and the notifications each
+//! step leaves — delivered by the same code the notifier Lambda runs.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::lambda::{Answer, event, fill, invoke, with_body, with_query, with_token};
+use serde_json::{Value, json};
+use servicedesk::demo;
+use servicedesk_shared::conversation::notify;
+use servicedesk_shared::mail::Message;
+use servicedesk_shared::store::ItemStore;
+use servicedesk_shared::testing::{self, TestApp};
+
+const NUMBER: &str = "T20261122.0001";
+
+struct Desk {
+    desk: TestApp,
+    ann: String,
+    bob: String,
+    sam: String,
+}
+
+async fn desk(store: Arc<dyn ItemStore>) -> Desk {
+    let desk = testing::test_app(store);
+    demo::seed(&desk.app).await.expect("demo data");
+    let token = |actor| testing::token(&desk.app, &actor);
+    Desk {
+        ann: token(testing::customer("demo-ann", demo::ORGANIZATION_ID)),
+        bob: token(testing::customer("demo-bob", demo::ORGANIZATION_ID)),
+        sam: token(testing::agent("demo-sam")),
+        desk,
+    }
+}
+
+impl Desk {
+    async fn call(&self, name: &str, token: &str, body: Option<Value>) -> Answer {
+        let mut event = with_token(event(name), Some(token));
+        if let Some(body) = body {
+            event = with_body(event, &body);
+        }
+        invoke(&self.desk.app, event).await
+    }
+
+    async fn open_ticket(&self) -> Answer {
+        let answer = self.call("create-ticket", &self.ann, None).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer
+    }
+
+    async fn note(&self, token: &str, body: Value) -> Answer {
+        self.call("ticket-notes", token, Some(body)).await
+    }
+
+    async fn patch(&self, token: &str, body: Value) -> Answer {
+        self.call("update-ticket", token, Some(body)).await
+    }
+
+    async fn get(&self, token: &str) -> Answer {
+        self.call("get-ticket", token, None).await
+    }
+
+    /// Runs the notifier over what is pending; returns what was sent.
+    async fn deliver(&self) -> Vec<Message> {
+        notify::deliver_pending(&self.desk.app, 100)
+            .await
+            .expect("delivery");
+        self.desk.mail.take()
+    }
+}
+
+fn to(messages: &[Message]) -> Vec<&str> {
+    let mut to: Vec<&str> = messages
+        .iter()
+        .flat_map(|m| m.to.iter().map(|e| e.as_str()))
+        .collect();
+    to.sort();
+    to
+}
+
+fn history_types(answer: &Answer) -> Vec<String> {
+    answer.body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_customer_and_support_hold_a_conversation(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.open_ticket().await;
+    let opened = d.deliver().await;
+    assert_eq!(
+        to(&opened),
+        Vec::<&str>::new(),
+        "opening is not an update: {opened:?}"
+    );
+
+    // Support takes it: assign to self, in progress, higher priority.
+    let taken = d
+        .patch(
+            &d.sam,
+            json!({"status": "in_progress", "priority": "urgent", "assignee_id": "me"}),
+        )
+        .await;
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    assert_eq!(taken.body["assignee_id"], "demo-sam");
+    let sent = d.deliver().await;
+    assert_eq!(
+        to(&sent),
+        ["ann@acme.example"],
+        "support-side changes go to the requester"
+    );
+    assert!(
+        sent[0].subject.starts_with(&format!("[{NUMBER}] ")),
+        "{}",
+        sent[0].subject
+    );
+    assert!(
+        sent[0].text.contains("Status: new → in progress"),
+        "{}",
+        sent[0].text
+    );
+    assert!(
+        sent[0].text.contains("Priority: high → urgent"),
+        "{}",
+        sent[0].text
+    );
+    assert!(
+        sent[0]
+            .text
+            .contains(&format!("{}/tickets/{NUMBER}", testing::PUBLIC_URL))
+    );
+
+    // Ann answers and copies two colleagues' addresses.
+    let noted = d.note(&d.ann, json!({"title": "More details", "text": "Second printer too.", "notify": "it@acme.example; office@acme.example"})).await;
+    assert_eq!(noted.status, 201, "{}", noted.body);
+    let sent = d.deliver().await;
+    assert_eq!(
+        to(&sent),
+        ["it@acme.example", "office@acme.example", "sam@support.example"]
+    );
+    let to_sam = sent
+        .iter()
+        .find(|m| m.to[0].as_str() == "sam@support.example")
+        .unwrap();
+    assert!(
+        to_sam.text.contains(&format!("agent/tickets/{NUMBER}")),
+        "support gets the support view"
+    );
+    let to_it = sent
+        .iter()
+        .find(|m| m.to[0].as_str() == "it@acme.example")
+        .unwrap();
+    assert!(to_it.text.contains("Second printer too."));
+    assert!(!to_it.text.contains("#key="), "no key in anyone's update email");
+
+    // An internal note: support only, in the API and in mail.
+    let internal = d
+        .note(
+            &d.sam,
+            json!({"text": "Driver bug, see KB-12.", "internal": true}),
+        )
+        .await;
+    assert_eq!(internal.status, 201);
+    assert!(
+        d.deliver().await.is_empty(),
+        "the assignee wrote it; nobody else hears of it"
+    );
+    let as_ann = d.get(&d.ann).await;
+    assert!(
+        !as_ann.body.to_string().contains("KB-12"),
+        "customers never see internal notes"
+    );
+    assert!(d.get(&d.sam).await.body.to_string().contains("KB-12"));
+    let sneaky = d.note(&d.ann, json!({"text": "x", "internal": true})).await;
+    assert_eq!(sneaky.status, 403);
+
+    // Resolved, then any customer update reopens it, in the history.
+    assert_eq!(d.patch(&d.sam, json!({"status": "resolved"})).await.status, 200);
+    assert_eq!(to(&d.deliver().await), ["ann@acme.example"]);
+    d.note(&d.ann, json!({"text": "It is back."})).await;
+    let reopened = d.get(&d.ann).await;
+    assert_eq!(reopened.body["status"], "open");
+    assert!(reopened.body.get("completed_at").is_none());
+    let types = history_types(&reopened);
+    assert_eq!(&types[types.len() - 2..], ["note", "status_changed"], "{types:?}");
+    let sent = d.deliver().await;
+    assert!(
+        sent[0].text.contains("Status: resolved → open"),
+        "{}",
+        sent[0].text
+    );
+
+    // What the customer side may change, and may not.
+    assert_eq!(
+        d.patch(&d.ann, json!({"status": "in_progress"})).await.status,
+        403
+    );
+    assert_eq!(d.patch(&d.ann, json!({"priority": "low"})).await.status, 403);
+    assert_eq!(d.patch(&d.ann, json!({"assignee_id": null})).await.status, 403);
+    assert_eq!(
+        d.patch(&d.ann, json!({"status": "closed"})).await.status,
+        200,
+        "customers close"
+    );
+    assert_eq!(d.get(&d.ann).await.body["status"], "closed");
+    assert_eq!(
+        d.patch(&d.ann, json!({"status": "open"})).await.status,
+        200,
+        "and reopen"
+    );
+    assert_eq!(
+        d.patch(&d.sam, json!({"group": "Specialised operators"}))
+            .await
+            .body["group"],
+        "Specialised operators"
+    );
+
+    // A stale change is refused with what to do.
+    let stale = d.patch(&d.sam, json!({"version": 1, "status": "resolved"})).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body["detail"].as_str().unwrap().contains("reload"));
+    let bad = d.patch(&d.sam, json!({"status": "done"})).await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("status")));
+    let bad = d
+        .note(&d.ann, json!({"text": "x", "notify": "friend@; it@acme.example"}))
+        .await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("notify")));
+    assert!(bad.body["detail"].as_str().unwrap().contains("friend@"));
+    let long = d.note(&d.ann, json!({"text": "x".repeat(20_001)})).await;
+    assert_eq!(long.status, 422);
+}
+
+async fn sharing_and_privacy(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.open_ticket().await;
+    assert_eq!(d.get(&d.bob).await.status, 200, "the organization sees it");
+    assert_eq!(
+        d.patch(&d.bob, json!({"visibility": "private"})).await.status,
+        403,
+        "only the requester"
+    );
+    assert_eq!(
+        d.patch(&d.ann, json!({"visibility": "private"})).await.status,
+        200
+    );
+    assert_eq!(
+        d.get(&d.bob).await.status,
+        404,
+        "private: the rest of the organization no longer sees it"
+    );
+    d.deliver().await;
+
+    // Shared with Bob (a customer) and a partner without an account.
+    let shared = d.call("update-ticket-share", &d.ann, None).await;
+    assert_eq!(shared.status, 200, "{}", shared.body);
+    assert_eq!(shared.body["participants"], json!(["demo-bob"]));
+    let mail = d.desk.mail.take();
+    let invite = mail
+        .iter()
+        .find(|m| m.to[0].as_str() == "partner@example.net")
+        .expect("an invitation");
+    let prefix = format!("{}/access#key=", testing::PUBLIC_URL);
+    let start = invite.text.find(&prefix).unwrap() + prefix.len();
+    let key: String = invite.text[start..].chars().take(43).collect();
+    let partner_view = invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", &key)])).await;
+    assert_eq!(partner_view.status, 200);
+    assert_eq!(partner_view.body["number"], NUMBER);
+
+    assert_eq!(d.get(&d.bob).await.status, 200, "a participant sees it");
+    let list = with_query(
+        with_token(event("list-tickets"), Some(&d.bob)),
+        &[("scope", "mine")],
+    );
+    let bobs = invoke(&d.desk.app, list.clone()).await;
+    assert_eq!(
+        bobs.body["tickets"][0]["number"], NUMBER,
+        "and finds it in his list"
+    );
+    assert_eq!(d.note(&d.bob, json!({"text": "Same here."})).await.status, 201);
+    // The copy in Bob's list follows the ticket.
+    d.patch(&d.sam, json!({"status": "in_progress"})).await;
+    assert_eq!(
+        invoke(&d.desk.app, list.clone()).await.body["tickets"][0]["status"],
+        "in_progress"
+    );
+    let sent = d.deliver().await;
+    assert!(
+        to(&sent).contains(&"bob@acme.example"),
+        "participants hear of support's changes"
+    );
+
+    // Removed, they lose access at once.
+    let removed = d.call("update-ticket-remove-participant", &d.ann, None).await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    assert_eq!(d.get(&d.bob).await.status, 404);
+    assert_eq!(invoke(&d.desk.app, list).await.body["tickets"], json!([]));
+    let mut remove_partner = with_token(event("update-ticket-remove-participant"), Some(&d.ann));
+    remove_partner["pathParameters"]["email"] = "partner@example.net".into();
+    remove_partner["rawPath"] = format!("/tickets/{NUMBER}/participants/partner%40example.net").into();
+    assert_eq!(invoke(&d.desk.app, remove_partner.clone()).await.status, 200);
+    let revoked = invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", &key)])).await;
+    assert_eq!(revoked.status, 404, "the partner's key is revoked");
+    assert_eq!(
+        invoke(&d.desk.app, remove_partner).await.status,
+        404,
+        "nobody left to remove"
+    );
+}
+
+async fn the_support_queue(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    for _ in 0..3 {
+        d.open_ticket().await;
+    }
+    let queue = d.call("agent-queue", &d.sam, None).await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    let numbers: Vec<&str> = queue.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["T20261122.0001", "T20261122.0002", "T20261122.0003"],
+        "oldest waiting first"
+    );
+    assert_eq!(
+        d.call("agent-queue", &d.ann, None).await.status,
+        403,
+        "customers have no queue"
+    );
+    assert_eq!(
+        invoke(&d.desk.app, with_token(event("agent-queue"), None))
+            .await
+            .status,
+        401
+    );
+
+    // Taking the first one removes it from the unassigned queue.
+    d.patch(&d.sam, json!({"assignee_id": "me"})).await;
+    let queue = d.call("agent-queue", &d.sam, None).await;
+    assert_eq!(queue.body["tickets"].as_array().unwrap().len(), 2);
+    let mine = with_query(
+        with_token(event("agent-queue"), Some(&d.sam)),
+        &[("assignee", "me"), ("limit", "1")],
+    );
+    let mine = invoke(&d.desk.app, mine).await;
+    assert_eq!(mine.body["tickets"][0]["number"], NUMBER);
+    assert_eq!(mine.body["tickets"][0]["assignee_id"], "demo-sam");
+
+    // Paging by cursor, and the cursor belongs to its filters.
+    let sam_queue =
+        |params: &[(&str, &str)]| with_query(with_token(event("agent-queue"), Some(&d.sam)), params);
+    let first = invoke(&d.desk.app, sam_queue(&[("limit", "2")])).await;
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let second = invoke(&d.desk.app, sam_queue(&[("limit", "2"), ("cursor", &cursor)])).await;
+    assert_eq!(second.body["tickets"][0]["number"], "T20261122.0003");
+    assert!(second.body.get("next_cursor").is_none(), "the last page");
+    let other = invoke(
+        &d.desk.app,
+        sam_queue(&[("priority", "urgent"), ("cursor", &cursor)]),
+    )
+    .await;
+    assert_eq!(other.status, 400, "a cursor continues its own list only");
+
+    // Completed tickets leave the open queue.
+    d.patch(&d.sam, json!({"status": "resolved"})).await;
+    let done = invoke(&d.desk.app, sam_queue(&[("completed", "true")])).await;
+    assert_eq!(done.body["tickets"][0]["number"], NUMBER);
+    assert_eq!(done.body["tickets"].as_array().unwrap().len(), 1);
+}
+
+async fn notifications_survive_mail_failures_and_repeats(store: Arc<dyn ItemStore>) {
+    let d = desk(store.clone()).await;
+    d.open_ticket().await;
+    d.patch(&d.sam, json!({"status": "in_progress"})).await;
+
+    // The mail service fails: nothing is lost, the notification stays pending.
+    d.desk.mail.fail_next(1);
+    assert_eq!(notify::deliver_pending(&d.desk.app, 10).await.unwrap(), 0);
+    assert!(d.desk.mail.take().is_empty());
+    // Recovered: delivered once.
+    assert_eq!(to(&d.deliver().await), ["ann@acme.example"]);
+    assert!(
+        d.deliver().await.is_empty(),
+        "delivered notifications are not pending"
+    );
+
+    // A "crash" after the write, before any send: another process (a fresh
+    // app on the same store) still finds and sends it.
+    d.note(&d.sam, json!({"text": "We ordered a part."})).await;
+    let restarted = testing::test_app(store);
+    notify::deliver_pending(&restarted.app, 10).await.unwrap();
+    assert_eq!(to(&restarted.mail.take()), ["ann@acme.example"]);
+
+    // The stream delivers a record twice (or Lambda retries it): one mail.
+    d.note(&d.sam, json!({"text": "Part arrives Monday."})).await;
+    let id = pending_id(&d).await;
+    let record = fill(event("notifier-stream"), &[("ID", &id)]);
+    for _ in 0..2 {
+        let stream: notifier::StreamEvent = serde_json::from_value(record.clone()).unwrap();
+        let response = notifier::handler(&d.desk.app, stream).await.unwrap();
+        assert!(response.batch_item_failures.is_empty());
+    }
+    assert_eq!(d.desk.mail.take().len(), 1, "sent once");
+
+    // A failing send is reported for retry by sequence number.
+    d.note(&d.sam, json!({"text": "Technician booked."})).await;
+    let id = pending_id(&d).await;
+    d.desk.mail.fail_next(1);
+    let stream: notifier::StreamEvent =
+        serde_json::from_value(fill(event("notifier-stream"), &[("ID", &id)])).unwrap();
+    let response = notifier::handler(&d.desk.app, stream).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(
+        response.batch_item_failures[0].item_identifier,
+        "111100000000000000000001"
+    );
+    let stream: notifier::StreamEvent =
+        serde_json::from_value(fill(event("notifier-stream"), &[("ID", &id)])).unwrap();
+    assert!(
+        notifier::handler(&d.desk.app, stream)
+            .await
+            .unwrap()
+            .batch_item_failures
+            .is_empty()
+    );
+    assert_eq!(d.desk.mail.take().len(), 1, "the retry sends it, once");
+}
+
+/// The id of the one pending notification.
+async fn pending_id(d: &Desk) -> String {
+    use servicedesk_shared::store::{Index, Query};
+    let mut query = Query::partition(Some(Index::Gsi5), "OUTBOX".to_owned());
+    query.ascending = true;
+    let page = d.desk.app.store.query(&query).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    page.items[0].string("id").unwrap().to_owned()
+}
+
+async fn concurrent_notes_are_all_kept(store: Arc<dyn ItemStore>) {
+    let d = Arc::new(desk(store).await);
+    d.open_ticket().await;
+    let writers: Vec<_> = (0..50)
+        .map(|i| {
+            let d = d.clone();
+            tokio::spawn(async move {
+                let token = if i % 2 == 0 { d.ann.clone() } else { d.sam.clone() };
+                d.note(&token, json!({ "text": format!("note {i}") }))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    for writer in writers {
+        assert_eq!(writer.await.unwrap(), 201);
+    }
+    let history = d.get(&d.sam).await;
+    let notes: Vec<&Value> = history.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "note")
+        .collect();
+    assert_eq!(notes.len(), 50, "none lost");
+    let times: Vec<&str> = notes.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order");
+}
+
+on_both_backends!(
+    a_customer_and_support_hold_a_conversation,
+    sharing_and_privacy,
+    the_support_queue,
+    notifications_survive_mail_failures_and_repeats,
+    concurrent_notes_are_all_kept,
+);
