@@ -438,6 +438,30 @@ async fn notifications_survive_mail_failures_and_repeats(store: Arc<dyn ItemStor
     assert_eq!(d.desk.mail.take().len(), 1, "the retry sends it, once");
 }
 
+async fn people_who_opted_out_get_no_update_emails(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.open_ticket().await;
+    let mut form: Value =
+        serde_json::from_str(event("account-update-profile")["body"].as_str().unwrap()).unwrap();
+    form["notify_updates"] = false.into();
+    assert_eq!(
+        d.call("account-update-profile", &d.ann, Some(form)).await.status,
+        200
+    );
+    d.patch(&d.sam, json!({"status": "in_progress"})).await;
+    assert!(d.deliver().await.is_empty(), "Ann opted out");
+    // Essential mail still reaches her.
+    invoke(
+        &d.desk.app,
+        with_body(
+            event("password-reset-request"),
+            &json!({"email": "ann@acme.example"}),
+        ),
+    )
+    .await;
+    assert_eq!(d.desk.mail.take().len(), 1);
+}
+
 /// The id of the one pending notification.
 async fn pending_id(d: &Desk) -> String {
     use servicedesk_shared::store::{Index, Query};
@@ -483,4 +507,5 @@ on_both_backends!(
     the_support_queue,
     notifications_survive_mail_failures_and_repeats,
     concurrent_notes_are_all_kept,
+    people_who_opted_out_get_no_update_emails,
 );
