@@ -2,6 +2,7 @@
 //! Gateway, the static web front end, and a demo organization, on the
 //! embedded store. `cargo run` starts it (see `main.rs`).
 
+pub mod blob_server;
 pub mod demo;
 pub mod notifier;
 pub mod routes;

@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use servicedesk::{demo, notifier, server};
+use servicedesk::{blob_server, demo, notifier, server};
 use servicedesk_shared::App;
 use servicedesk_shared::app::{Adapters, Settings};
 use servicedesk_shared::auth::tokens::TokenSettings;
+use servicedesk_shared::blobs::local::LocalBlobStore;
 use servicedesk_shared::clock::SystemClock;
 use servicedesk_shared::ids::UuidV7;
 use servicedesk_shared::mail::outbox::OutboxMailer;
@@ -110,6 +111,11 @@ async fn run() -> Result<(), String> {
     })?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     let outbox = options.data_dir.join("outbox");
+    let blobs = Arc::new(LocalBlobStore::new(
+        options.data_dir.join("blobs"),
+        url.clone(),
+        &secret,
+    ));
     let app = Arc::new(App::new(
         Adapters {
             store: Arc::new(store),
@@ -119,6 +125,7 @@ async fn run() -> Result<(), String> {
             )),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
+            blobs: blobs.clone(),
         },
         &Secrets::single(secret),
         Settings {
@@ -156,7 +163,7 @@ async fn run() -> Result<(), String> {
     println!();
 
     notifier::spawn(app.clone());
-    let router = server::router(app, options.web_dir);
+    let router = server::router(app.clone(), options.web_dir).merge(blob_server::routes(app, blobs));
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

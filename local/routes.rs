@@ -41,6 +41,7 @@ handlers!(
     ticket_notes,
     update_ticket,
     agent_queue,
+    attachments,
 );
 
 pub fn routes() -> Vec<Route> {
@@ -107,6 +108,30 @@ pub fn routes() -> Vec<Route> {
             update_ticket,
         ),
         route(Method::GET, "/agent/tickets", "agent-queue", agent_queue),
+        route(
+            Method::POST,
+            "/tickets/{number}/attachments",
+            "attachments",
+            attachments,
+        ),
+        route(
+            Method::GET,
+            "/tickets/{number}/attachments/{id}",
+            "attachments",
+            attachments,
+        ),
+        route(
+            Method::POST,
+            "/access/{key}/attachments",
+            "attachments",
+            attachments,
+        ),
+        route(
+            Method::GET,
+            "/access/{key}/attachments/{id}",
+            "attachments",
+            attachments,
+        ),
     ]
 }
 

@@ -80,25 +80,8 @@ fn only_mail_to(desk: &TestApp, to: &str) -> Message {
     message
 }
 
-/// The token of the emailed link (`.../page#token=...`), checking it is
-/// in both the text and the HTML part.
 fn link_token(message: &Message, page: &str) -> String {
-    let prefix = format!("{}/{page}#token=", testing::PUBLIC_URL);
-    let start = message
-        .text
-        .find(&prefix)
-        .unwrap_or_else(|| panic!("no {page} link in {}", message.text))
-        + prefix.len();
-    let token: String = message.text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(token.len() >= 43, "at least 256 bits: {token}");
-    assert!(
-        message.html.contains(&format!("{prefix}{token}")),
-        "the HTML part carries the link too"
-    );
-    token
+    common::link_secret(message, page, "token")
 }
 
 fn problem_field(answer: &Answer) -> &str {

@@ -265,9 +265,7 @@ async fn sharing_and_privacy(store: Arc<dyn ItemStore>) {
         .iter()
         .find(|m| m.to[0].as_str() == "partner@example.net")
         .expect("an invitation");
-    let prefix = format!("{}/access#key=", testing::PUBLIC_URL);
-    let start = invite.text.find(&prefix).unwrap() + prefix.len();
-    let key: String = invite.text[start..].chars().take(43).collect();
+    let key = common::link_secret(invite, "access", "key");
     let partner_view = invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", &key)])).await;
     assert_eq!(partner_view.status, 200);
     assert_eq!(partner_view.body["number"], NUMBER);

@@ -59,14 +59,7 @@ fn only_mail_to(desk: &TestApp, to: &str) -> Message {
 
 /// The key from the emailed access link (`.../access#key=...`).
 fn key_in(message: &Message) -> String {
-    let prefix = format!("{}/access#key=", testing::PUBLIC_URL);
-    let start = message.text.find(&prefix).expect("an access link") + prefix.len();
-    let key: String = message.text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert_eq!(key.len(), 43, "256 bits, URL-safe");
-    key
+    common::link_secret(message, "access", "key")
 }
 
 async fn with_key(desk: &TestApp, name: &str, key: &str, source: &str) -> Answer {
@@ -413,12 +406,7 @@ async fn a_guest_who_creates_an_account_keeps_their_tickets(store: Arc<dyn ItemS
         message.subject, "Créez votre compte du centre de support",
         "in the guest's language"
     );
-    let prefix = format!("{}/reset-password#token=", testing::PUBLIC_URL);
-    let start = message.text.find(&prefix).unwrap() + prefix.len();
-    let token: String = message.text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let token = common::link_secret(&message, "reset-password", "token");
     let confirm = with_body(
         event("password-reset-confirm"),
         &json!({"token": token, "password": "meadow-lantern-71", "password_confirmation": "meadow-lantern-71"}),
@@ -463,12 +451,7 @@ async fn a_guest_who_creates_an_account_keeps_their_tickets(store: Arc<dyn ItemS
     );
     assert_eq!(invoke(&desk.app, invite).await.status, 202);
     let message = only_mail_to(&desk, "hugo@example.org");
-    let prefix = format!("{}/invitation#token=", testing::PUBLIC_URL);
-    let start = message.text.find(&prefix).unwrap() + prefix.len();
-    let token: String = message.text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let token = common::link_secret(&message, "invitation", "token");
     let accept = with_body(
         event("accept-invitation"),
         &json!({"token": token, "first_name": "Hugo", "last_name": "Hill", "password": "granite-orchard-35", "password_confirmation": "granite-orchard-35"}),
@@ -529,12 +512,7 @@ async fn review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
     )
     .await;
     let message = only_mail_to(&desk, "long@example.org");
-    let prefix = format!("{}/reset-password#token=", testing::PUBLIC_URL);
-    let start = message.text.find(&prefix).unwrap() + prefix.len();
-    let token: String = message.text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let token = common::link_secret(&message, "reset-password", "token");
     let confirm = with_body(
         event("password-reset-confirm"),
         &json!({"token": token, "password": "meadow-lantern-71", "password_confirmation": "meadow-lantern-71"}),

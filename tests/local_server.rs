@@ -177,6 +177,7 @@ async fn the_local_notifier_writes_update_emails_to_the_outbox_folder() {
             mailer: Arc::new(OutboxMailer::new(outbox.path(), "desk@servicedesk.localhost")),
             clock: test.clock.clone(),
             ids: Arc::new(UuidV7),
+            blobs: Arc::new(servicedesk_shared::blobs::NoBlobs),
         },
         &Secrets::single(Secret::generate()),
         testing::settings(),
@@ -234,4 +235,159 @@ async fn the_local_notifier_writes_update_emails_to_the_outbox_folder() {
         "{eml}"
     );
     assert!(eml.contains("Auto-Submitted: auto-generated"), "{eml}");
+}
+
+/// The portal with its local blob endpoint, as `cargo run` serves it.
+async fn start_with_blobs() -> (String, Arc<App>, servicedesk_shared::testing::TestApp) {
+    let test = testing::test_app(common::embedded().await.unwrap());
+    // The blob store's links must point at this server: build it for the port we got.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let blobs = Arc::new(servicedesk_shared::blobs::local::LocalBlobStore::new(
+        tempfile::tempdir().unwrap().keep(),
+        url.clone(),
+        &test.secret,
+    ));
+    let app = Arc::new(App::new(
+        servicedesk_shared::app::Adapters {
+            store: test.app.store.clone(),
+            mailer: test.mail.clone(),
+            clock: test.clock.clone(),
+            ids: Arc::new(servicedesk_shared::ids::UuidV7),
+            blobs: blobs.clone(),
+        },
+        &servicedesk_shared::secret::Secrets::single(test.secret.clone()),
+        testing::settings(),
+    ));
+    demo::seed(&app).await.unwrap();
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web").into();
+    let router = server::router(app.clone(), web).merge(servicedesk::blob_server::routes(app.clone(), blobs));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, app, test)
+}
+
+#[tokio::test]
+async fn attachments_upload_and_download_through_the_local_blob_endpoint() {
+    let (url, _app, test) = start_with_blobs().await;
+    let client = reqwest::Client::new();
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let bob = token(&client, &url, "bob@acme.example").await;
+    let created: Value = client
+        .post(format!("{url}/tickets"))
+        .bearer_auth(&ann)
+        .json(&json!({"request_type": "incident", "title": "Logs attached", "description": "See the file."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = created["number"].as_str().unwrap().to_owned();
+
+    // 25 MB of log text, sent as a stream in 64 KiB chunks.
+    const SIZE: usize = 25 * 1024 * 1024;
+    let grant = |size: usize, content_type: &str| {
+        client
+            .post(format!("{url}/tickets/{number}/attachments"))
+            .bearer_auth(&ann)
+            .json(&json!({"file_name": "server.log", "content_type": content_type, "size": size}))
+            .send()
+    };
+    let granted: Value = grant(SIZE, "text/plain").await.unwrap().json().await.unwrap();
+    let upload_url = granted["upload"]["url"].as_str().unwrap().to_owned();
+    let id = granted["attachment"]["id"].as_str().unwrap().to_owned();
+    let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+    let body = |chunks: usize| {
+        let chunk = chunk.clone();
+        reqwest::Body::wrap_stream(futures_util::stream::iter(
+            (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+        ))
+    };
+    let put = |content_type: &'static str, length: usize, chunks: usize, url: String| {
+        client
+            .put(url)
+            .header("content-type", content_type)
+            .header("content-length", length)
+            .body(body(chunks))
+            .send()
+    };
+
+    // What S3 would refuse, the local endpoint refuses too.
+    let wrong_type = put("application/pdf", SIZE, SIZE / chunk.len(), upload_url.clone())
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 403);
+    let tampered = upload_url.replace("signature=", "signature=A");
+    assert_eq!(
+        put("text/plain", SIZE, SIZE / chunk.len(), tampered)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let bigger = upload_url.replace(&format!("size={SIZE}"), &format!("size={}", SIZE + 1));
+    assert_eq!(
+        put("text/plain", SIZE + 1, SIZE / chunk.len(), bigger)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let uploaded = put("text/plain", SIZE, SIZE / chunk.len(), upload_url.clone())
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await.unwrap());
+
+    // Verified at once: in the history, and a colleague downloads the same bytes.
+    let ticket: Value = client
+        .get(format!("{url}/tickets/{number}"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ticket["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "attachment_added")
+    );
+    let link: Value = client
+        .get(format!("{url}/tickets/{number}/attachments/{id}"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let download = client.get(link["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/octet-stream");
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let bytes = download.bytes().await.unwrap();
+    assert_eq!(bytes.len(), SIZE);
+    assert!(bytes.iter().all(|b| *b == b'x'));
+
+    // An expired upload link is refused.
+    let granted: Value = grant(5, "text/plain").await.unwrap().json().await.unwrap();
+    test.clock.advance(servicedesk_shared::attachments::UPLOAD_TTL);
+    let late = client
+        .put(granted["upload"]["url"].as_str().unwrap())
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 403);
+    assert!(late.text().await.unwrap().contains("expired"));
 }

@@ -31,6 +31,24 @@ async fn verified_mailer() -> Option<SesMailer> {
     Some(SesMailer::new(client, format!("desk@{SENDER_DOMAIN}")))
 }
 
+/// An app on a fresh embedded store with the demo data, mailing through `mailer`.
+async fn app_sending_through(mailer: SesMailer) -> App {
+    let store = common::embedded().await.expect("embedded store");
+    let app = App::new(
+        Adapters {
+            store,
+            mailer: Arc::new(mailer),
+            clock: Arc::new(servicedesk_shared::clock::ManualClock::new(testing::T0)),
+            ids: Arc::new(UuidV7),
+            blobs: Arc::new(servicedesk_shared::blobs::NoBlobs),
+        },
+        &Secrets::single(Secret::generate()),
+        testing::settings(),
+    );
+    servicedesk::demo::seed(&app).await.expect("demo data");
+    app
+}
+
 /// The messages the emulator accepted for `to`.
 async fn sent_to(to: &str) -> Vec<Value> {
     let endpoint = common::ses_endpoint().expect("emulator endpoint");
@@ -59,19 +77,7 @@ async fn a_password_reset_email_goes_out_through_sesv2() {
         eprintln!("skipped: no emulator configured");
         return;
     };
-    let store = common::embedded().await.expect("embedded store");
-    let test = testing::test_app(store.clone());
-    let app = App::new(
-        Adapters {
-            store,
-            mailer: Arc::new(mailer),
-            clock: test.clock.clone(),
-            ids: Arc::new(UuidV7),
-        },
-        &Secrets::single(Secret::generate()),
-        testing::settings(),
-    );
-    servicedesk::demo::seed(&app).await.expect("demo data");
+    let app = app_sending_through(mailer).await;
     // Ann prefers French: the mail is in French.
     let mut ann =
         servicedesk_shared::accounts::find_user_by_email(&app, &Email::parse("ann@acme.example").unwrap())
@@ -148,19 +154,7 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
         eprintln!("skipped: no emulator configured");
         return;
     };
-    let store = common::embedded().await.expect("embedded store");
-    let test = testing::test_app(store.clone());
-    let app = App::new(
-        Adapters {
-            store,
-            mailer: Arc::new(mailer),
-            clock: test.clock.clone(),
-            ids: Arc::new(UuidV7),
-        },
-        &Secrets::single(Secret::generate()),
-        testing::settings(),
-    );
-    servicedesk::demo::seed(&app).await.expect("demo data");
+    let app = app_sending_through(mailer).await;
     let ann = testing::token(
         &app,
         &testing::customer("demo-ann", servicedesk::demo::ORGANIZATION_ID),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::tokens::{TokenKeys, TokenSettings};
+use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::ids::IdGenerator;
 use crate::mail::Mailer;
@@ -27,6 +28,7 @@ pub struct Adapters {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 pub struct App {
@@ -34,6 +36,7 @@ pub struct App {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    pub blobs: Arc<dyn BlobStore>,
     pub tokens: TokenKeys,
     /// Page cursors of ticket lists.
     pub cursors: SignedCodec,
@@ -49,6 +52,7 @@ impl App {
             mailer: adapters.mailer,
             clock: adapters.clock,
             ids: adapters.ids,
+            blobs: adapters.blobs,
             tokens: TokenKeys::new(secrets, settings.tokens.clone()),
             cursors: SignedCodec::new(&secrets.current, "servicedesk/cursor/v1"),
             challenges: SignedCodec::new(&secrets.current, "servicedesk/challenge/v1"),

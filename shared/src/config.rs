@@ -16,6 +16,8 @@ pub struct Config {
     /// The SES configuration set mail goes through (bounce and complaint
     /// suppression), if any.
     pub ses_configuration_set: Option<String>,
+    /// The bucket attachments are stored in (functions that handle them).
+    pub attachments_bucket: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +89,7 @@ impl Config {
                     },
                     mail_from,
                     ses_configuration_set: get("SES_CONFIGURATION_SET"),
+                    attachments_bucket: get("ATTACHMENTS_BUCKET"),
                 })
             }
             _ => Err(ConfigError(problems)),

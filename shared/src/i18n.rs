@@ -59,13 +59,14 @@ pub enum Text {
     EventVisibility,
     EventParticipantAdded,
     EventParticipantRemoved,
+    EventAttachment,
     SharedSubject,
     SharedBody,
     Signature,
 }
 
 impl Text {
-    pub const ALL: [Text; 25] = [
+    pub const ALL: [Text; 26] = [
         Text::InvitationSubject,
         Text::InvitationBody,
         Text::ResetSubject,
@@ -88,6 +89,7 @@ impl Text {
         Text::EventVisibility,
         Text::EventParticipantAdded,
         Text::EventParticipantRemoved,
+        Text::EventAttachment,
         Text::SharedSubject,
         Text::SharedBody,
         Text::Signature,
@@ -207,6 +209,8 @@ fn template(language: Language, text: Text) -> &'static str {
         (Text::EventParticipantAdded, Fr) => "Partagé avec {email}.",
         (Text::EventParticipantRemoved, En) => "No longer shared with {email}.",
         (Text::EventParticipantRemoved, Fr) => "N'est plus partagé avec {email}.",
+        (Text::EventAttachment, En) => "File added: {file}",
+        (Text::EventAttachment, Fr) => "Fichier ajouté : {file}",
         (Text::SharedSubject, En) => "[{number}] A ticket was shared with you: {title}",
         (Text::SharedSubject, Fr) => "[{number}] Un ticket a été partagé avec vous : {title}",
         (Text::SharedBody, En) => {

@@ -64,6 +64,7 @@ async fn init() -> Result<&'static App, lambda_http::Error> {
             mailer: mailer(&sdk, &config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
+            blobs: blobs(&sdk, &config)?,
         },
         &config.secrets,
         config.settings,
@@ -84,4 +85,29 @@ fn mailer(sdk: &aws_config::SdkConfig, config: &Config) -> Arc<dyn Mailer> {
 #[cfg(not(feature = "ses"))]
 fn mailer(_: &aws_config::SdkConfig, _: &Config) -> Arc<dyn Mailer> {
     Arc::new(crate::mail::NoMail)
+}
+
+/// Functions that handle attachments enable the `s3` feature and get an S3
+/// client on `ATTACHMENTS_BUCKET` (required then); the others link no S3 code.
+#[cfg(feature = "s3")]
+fn blobs(
+    sdk: &aws_config::SdkConfig,
+    config: &Config,
+) -> Result<Arc<dyn crate::blobs::BlobStore>, lambda_http::Error> {
+    let bucket = config
+        .attachments_bucket
+        .clone()
+        .ok_or("invalid configuration: ATTACHMENTS_BUCKET is not set")?;
+    Ok(Arc::new(crate::blobs::s3::S3BlobStore::new(
+        aws_sdk_s3::Client::new(sdk),
+        bucket,
+    )))
+}
+
+#[cfg(not(feature = "s3"))]
+fn blobs(
+    _: &aws_config::SdkConfig,
+    _: &Config,
+) -> Result<Arc<dyn crate::blobs::BlobStore>, lambda_http::Error> {
+    Ok(Arc::new(crate::blobs::NoBlobs))
 }

@@ -9,7 +9,9 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod conversation;

@@ -10,9 +10,10 @@ use crate::App;
 use crate::app::{Adapters, Settings};
 use crate::auth::Actor;
 use crate::auth::tokens::{TokenKeys, TokenSettings};
+use crate::blobs::local::LocalBlobStore;
 use crate::clock::ManualClock;
 use crate::domain::{OrganizationId, UserId};
-use crate::ids::UuidV7;
+use crate::ids::{IdGenerator, UuidV7};
 use crate::mail::MemoryMailer;
 use crate::secret::{Secret, Secrets};
 use crate::store::ItemStore;
@@ -47,18 +48,23 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub secret: Secret,
     pub mail: Arc<MemoryMailer>,
+    /// Files in a fresh temporary folder; URLs point at [`PUBLIC_URL`].
+    pub blobs: Arc<LocalBlobStore>,
 }
 
 pub fn test_app(store: Arc<dyn ItemStore>) -> TestApp {
     let clock = Arc::new(ManualClock::new(T0));
     let secret = Secret::generate();
     let mail = Arc::new(MemoryMailer::default());
+    let folder = std::env::temp_dir().join(format!("servicedesk-blobs-{}", UuidV7.new_id()));
+    let blobs = Arc::new(LocalBlobStore::new(folder, PUBLIC_URL, &secret));
     let app = App::new(
         Adapters {
             store,
             mailer: mail.clone(),
             clock: clock.clone(),
             ids: Arc::new(UuidV7),
+            blobs: blobs.clone(),
         },
         &Secrets::single(secret.clone()),
         settings(),
@@ -68,6 +74,7 @@ pub fn test_app(store: Arc<dyn ItemStore>) -> TestApp {
         clock,
         secret,
         mail,
+        blobs,
     }
 }
 

@@ -118,3 +118,24 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The secret of an emailed link, `{PUBLIC_URL}/{page}#{name}=<secret>`,
+/// checking that the HTML part carries the same link.
+pub fn link_secret(message: &servicedesk_shared::mail::Message, page: &str, name: &str) -> String {
+    let prefix = format!("{}/{page}#{name}=", servicedesk_shared::testing::PUBLIC_URL);
+    let start = message
+        .text
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no {page} link in {}", message.text))
+        + prefix.len();
+    let secret: String = message.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(secret.len(), 43, "256 random bits, URL-safe: {secret}");
+    assert!(
+        message.html.contains(&format!("{prefix}{secret}")),
+        "the HTML part carries the link too"
+    );
+    secret
+}

@@ -79,7 +79,7 @@ impl Addresses {
 }
 
 /// A change to apply to the ticket as it is when read.
-type Apply<'a> = dyn Fn(&mut Ticket) -> Result<Vec<EventKind>> + Send + Sync + 'a;
+pub type Apply<'a> = dyn Fn(&mut Ticket) -> Result<Vec<EventKind>> + Send + Sync + 'a;
 
 /// Runs `attempt` again while it meets a concurrent change, waiting a
 /// little longer (and a little randomly) each time.
@@ -197,6 +197,19 @@ async fn commit(
         other => other.into(),
     })?;
     Ok((ticket, events))
+}
+
+/// Records `apply`'s events on the ticket (with `writes` in the same
+/// transaction) and notifies, as `actor`: for changes that originate
+/// elsewhere, such as a verified upload.
+pub async fn record(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    apply: &Apply<'_>,
+    writes: &(dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+) -> Result<Vec<TicketEvent>> {
+    Ok(change(app, actor, number, apply, &[], writes).await?.1)
 }
 
 fn set_status(ticket: &mut Ticket, to: Status, now: time::OffsetDateTime) {

@@ -208,6 +208,7 @@ fn event_line(language: Language, event: &TicketEvent) -> String {
             Text::EventVisibility,
             &[("to", label(language, "visibility", to))],
         ),
+        EventKind::AttachmentAdded { file_name, .. } => render(Text::EventAttachment, &[("file", file_name)]),
         EventKind::ParticipantAdded { email } => {
             render(Text::EventParticipantAdded, &[("email", email.as_str())])
         }

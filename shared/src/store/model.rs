@@ -398,3 +398,30 @@ pub fn challenge_used_key(id: &str) -> Key {
 pub fn invitee_key(number: &TicketNumber, email: &crate::domain::Email) -> Key {
     Key::new(ticket_partition(number), format!("INVITEE#{email}"))
 }
+
+/// Attachments live in their ticket's partition, after the events.
+pub const ATTACHMENT_PREFIX: &str = "ATTACHMENT#";
+
+pub fn attachment_key(number: &TicketNumber, id: &str) -> Key {
+    Key::new(ticket_partition(number), format!("{ATTACHMENT_PREFIX}{id}"))
+}
+
+/// A pending attachment expires (`expires_at`) unless its upload is verified.
+pub fn attachment_item(
+    attachment: &crate::attachments::Attachment,
+    expires_at: Option<i64>,
+) -> Result<Item, StoreError> {
+    let mut item = entity_item(
+        attachment_key(&attachment.ticket, &attachment.id),
+        "attachment",
+        to_attributes(attachment)?,
+    );
+    if let Some(at) = expires_at {
+        item.0.insert(super::EXPIRES_AT.into(), at.into());
+    }
+    Ok(item)
+}
+
+pub fn attachment_from_item(item: &Item) -> Result<crate::attachments::Attachment, StoreError> {
+    from_item(item, "attachment")
+}

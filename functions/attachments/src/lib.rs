@@ -1,0 +1,41 @@
+//! Attachments: `POST /tickets/{number}/attachments` (a presigned upload),
+//! `GET /tickets/{number}/attachments/{id}` (a presigned download), and the
+//! same for guests under `/access/{key}/attachments`.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use servicedesk_shared::attachments;
+use servicedesk_shared::auth::Actor;
+use servicedesk_shared::domain::TicketNumber;
+use servicedesk_shared::guest::access;
+use servicedesk_shared::{App, Error, Result, api};
+
+pub async fn handler(app: &App, req: Request) -> Response<Body> {
+    api::respond(route(app, &req).await)
+}
+
+/// The caller and the ticket: by token and path, or by access key alone.
+async fn caller(app: &App, req: &Request) -> Result<(Actor, TicketNumber)> {
+    if req.uri().path().starts_with("/access/") {
+        let opened = access::open(app, &api::path_param(req, "key")?, &api::source_ip(req)).await?;
+        let number = opened.detail.ticket.number;
+        return Ok((opened.actor, number));
+    }
+    Ok((api::authenticate(app, req)?, api::ticket_number(req)?))
+}
+
+async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
+    let (actor, number) = caller(app, req).await?;
+    match *req.method() {
+        Method::POST => {
+            let grant = attachments::request_upload(app, &actor, &number, api::json_body(req)?).await?;
+            Ok(api::json(StatusCode::CREATED, &grant))
+        }
+        Method::GET => {
+            let id = api::path_param(req, "id")?;
+            let link = attachments::download(app, &actor, &number, &id).await?;
+            Ok(api::json(StatusCode::OK, &link))
+        }
+        _ => Err(Error::NotFound("route")),
+    }
+}

@@ -1,0 +1,429 @@
+//! Attachments: files added to a ticket's conversation.
+//!
+//! 1. [`request_upload`]: checks name, type, size and the ticket's count,
+//!    stores a *pending* attachment (expiring) and returns a presigned PUT
+//!    bound to that size and type; the bytes go straight to the blob store.
+//! 2. [`verify`] (on the blob store's "object created" event): the stored
+//!    size must match and the first bytes must be what the type claims;
+//!    then the file moves out of the pending area and the attachment
+//!    becomes *available*, with a history event and a notification like
+//!    any other update. Anything else is deleted and the attachment
+//!    *rejected*, with the reason.
+//! 3. [`download`]: a presigned GET (5 minutes) that always downloads
+//!    (`Content-Disposition: attachment`), for callers who may see the
+//!    ticket; internal attachments only for support.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::{Actor, policy};
+use crate::blobs::{PresignedRequest, attachment_disposition};
+use crate::conversation;
+use crate::domain::{Email, EventKind, Ticket, TicketNumber, UserId};
+use crate::store::model;
+use crate::store::{Condition, Query, StoreError, Write};
+use crate::{App, Error, Result};
+
+pub const MAX_SIZE: u64 = 25 * 1024 * 1024;
+pub const MAX_PER_TICKET: usize = 20;
+pub const MAX_NAME_CHARS: usize = 255;
+pub const UPLOAD_TTL: Duration = Duration::minutes(15);
+pub const DOWNLOAD_TTL: Duration = Duration::minutes(5);
+/// A pending attachment whose upload never completed disappears after this.
+pub const PENDING_TTL: Duration = Duration::days(1);
+
+/// The types we accept, with the magic bytes each must start with (`None`:
+/// text, checked to be valid UTF-8 instead). HTML, SVG and executables are
+/// not on the list; whatever is served, is served as a download.
+const ALLOWED: &[(&str, Option<&[&[u8]]>)] = &[
+    ("application/pdf", Some(&[b"%PDF-"])),
+    ("image/png", Some(&[b"\x89PNG\r\n\x1a\n"])),
+    ("image/jpeg", Some(&[b"\xff\xd8\xff"])),
+    ("image/gif", Some(&[b"GIF87a", b"GIF89a"])),
+    ("image/webp", Some(&[b"RIFF"])),
+    ("application/zip", Some(&[b"PK\x03\x04", b"PK\x05\x06"])),
+    ("application/gzip", Some(&[b"\x1f\x8b"])),
+    ("application/x-7z-compressed", Some(&[b"7z\xbc\xaf\x27\x1c"])),
+    // Office documents are zip files.
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some(&[b"PK\x03\x04"]),
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some(&[b"PK\x03\x04"]),
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        Some(&[b"PK\x03\x04"]),
+    ),
+    ("application/vnd.oasis.opendocument.text", Some(&[b"PK\x03\x04"])),
+    (
+        "application/vnd.oasis.opendocument.spreadsheet",
+        Some(&[b"PK\x03\x04"]),
+    ),
+    ("text/plain", None),
+    ("text/csv", None),
+    ("application/json", None),
+];
+
+fn rule(content_type: &str) -> Option<Option<&'static [&'static [u8]]>> {
+    ALLOWED
+        .iter()
+        .find(|(t, _)| *t == content_type)
+        .map(|(_, magic)| *magic)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentStatus {
+    Pending,
+    Available,
+    Rejected,
+}
+
+/// Whoever uploaded: the changes the upload makes are theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Uploader {
+    pub user: UserId,
+    pub support: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub ticket: TicketNumber,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub status: AttachmentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_because: Option<String>,
+    /// Support only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+    pub uploader: Uploader,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Attachment {
+    /// Where the bytes are uploaded to (a prefix that expires by itself).
+    pub fn pending_key(&self) -> String {
+        format!("pending/{}/{}", self.ticket, self.id)
+    }
+
+    /// Where verified bytes are kept.
+    pub fn file_key(&self) -> String {
+        format!("files/{}/{}", self.ticket, self.id)
+    }
+}
+
+/// The body of `POST /tickets/{number}/attachments`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadGrant {
+    pub attachment: Attachment,
+    pub upload: PresignedRequest,
+}
+
+fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let invalid = |why: &str| Error::invalid("file_name", why);
+    if name.is_empty() {
+        return Err(invalid("must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(&format!("must be at most {MAX_NAME_CHARS} characters")));
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) || name == "." || name == ".." {
+        return Err(invalid(
+            "must be a plain file name, without folders or control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn uploader(actor: &Actor) -> Uploader {
+    Uploader {
+        user: actor.user().clone(),
+        support: matches!(actor, Actor::Agent { .. }),
+        email: match actor {
+            Actor::Guest { email, .. } => email.clone(),
+            _ => None,
+        },
+    }
+}
+
+/// The attachments of a ticket (one Query of its partition's prefix).
+pub async fn of_ticket(app: &App, number: &TicketNumber) -> Result<Vec<Attachment>> {
+    let mut query = Query::partition(None, model::ticket_partition(number));
+    query.sort_prefix = model::ATTACHMENT_PREFIX.to_owned();
+    query.limit = 100;
+    let page = app.store.query(&query).await?;
+    page.items
+        .iter()
+        .map(|item| Ok(model::attachment_from_item(item)?))
+        .collect()
+}
+
+/// Step 1: a pending attachment and where to upload its bytes.
+pub async fn request_upload(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    request: UploadRequest,
+) -> Result<UploadGrant> {
+    let file_name = check_name(&request.file_name)?;
+    let content_type = request.content_type.trim().to_ascii_lowercase();
+    if rule(&content_type).is_none() {
+        return Err(Error::invalid(
+            "content_type",
+            "this type of file is not accepted; send documents (PDF, Office), images, text or logs, or archives (zip, gzip, 7z)",
+        ));
+    }
+    if request.size == 0 || request.size > MAX_SIZE {
+        return Err(Error::invalid(
+            "size",
+            format!("must be from 1 byte to {} MB", MAX_SIZE / 1024 / 1024),
+        ));
+    }
+    if request.internal {
+        policy::may_write_internal(actor)?;
+    }
+    let detail = crate::tickets::get(app, actor, number).await?;
+    if !policy::can_comment_on_ticket(actor, &detail.ticket) {
+        return Err(Error::NotFound("ticket"));
+    }
+    let existing = of_ticket(app, number).await?;
+    if existing
+        .iter()
+        .filter(|a| a.status != AttachmentStatus::Rejected)
+        .count()
+        >= MAX_PER_TICKET
+    {
+        return Err(Error::Conflict(format!(
+            "a ticket holds at most {MAX_PER_TICKET} files; put more files into one archive (zip)"
+        )));
+    }
+    let now = app.clock.now();
+    let attachment = Attachment {
+        id: app.ids.new_id(),
+        ticket: *number,
+        file_name,
+        content_type,
+        size: request.size,
+        status: AttachmentStatus::Pending,
+        rejected_because: None,
+        internal: request.internal,
+        uploader: uploader(actor),
+        created_at: now,
+    };
+    app.store
+        .write(Write::Put {
+            item: model::attachment_item(&attachment, Some((now + PENDING_TTL).unix_timestamp()))?,
+            condition: Some(Condition::NotExists),
+        })
+        .await?;
+    let upload = app
+        .blobs
+        .presign_put(
+            &attachment.pending_key(),
+            &attachment.content_type,
+            attachment.size,
+            now,
+            UPLOAD_TTL,
+        )
+        .await?;
+    Ok(UploadGrant { attachment, upload })
+}
+
+/// What [`verify`] concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Available,
+    Rejected(String),
+    /// Not a pending upload of ours (unknown, or already handled).
+    Ignored,
+}
+
+/// Step 2: checks the uploaded object under `key` (`pending/{ticket}/{id}`).
+/// Safe to run again for the same object.
+pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
+    let Some((number, id)) = key
+        .strip_prefix("pending/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(n, id)| Some((n.parse::<TicketNumber>().ok()?, id)))
+    else {
+        return Ok(Verdict::Ignored);
+    };
+    let Some(item) = app.store.get(&model::attachment_key(&number, id)).await? else {
+        return Ok(Verdict::Ignored);
+    };
+    let mut attachment = model::attachment_from_item(&item)?;
+    if attachment.status != AttachmentStatus::Pending {
+        return Ok(Verdict::Ignored);
+    }
+    let problem = match app.blobs.size(key).await? {
+        None => return Ok(Verdict::Ignored),
+        Some(size) if size != attachment.size => Some(format!(
+            "the file has {size} bytes, {} were announced",
+            attachment.size
+        )),
+        Some(_) => {
+            let head = app.blobs.head_bytes(key, 512).await?;
+            content_problem(&attachment.content_type, &head)
+        }
+    };
+    if let Some(reason) = problem {
+        app.blobs.delete(key).await?;
+        attachment.status = AttachmentStatus::Rejected;
+        attachment.rejected_because = Some(reason.clone());
+        app.store
+            .write(Write::Put {
+                item: model::attachment_item(&attachment, None)?,
+                condition: Some(Condition::Equals("status".into(), "pending".into())),
+            })
+            .await
+            .or_else(|e| match e {
+                StoreError::ConditionFailed => Ok(()),
+                other => Err(other),
+            })?;
+        return Ok(Verdict::Rejected(reason));
+    }
+
+    app.blobs.promote(key, &attachment.file_key()).await?;
+    attachment.status = AttachmentStatus::Available;
+    let actor = match &attachment.uploader {
+        Uploader {
+            user, support: true, ..
+        } => Actor::Agent { user: user.clone() },
+        // The customer side, acting on this ticket only.
+        Uploader { user, email, .. } => Actor::Guest {
+            acting_as: user.clone(),
+            ticket: number,
+            email: email.clone(),
+        },
+    };
+    let event = EventKind::AttachmentAdded {
+        attachment_id: attachment.id.clone(),
+        file_name: attachment.file_name.clone(),
+        content_type: attachment.content_type.clone(),
+        size: attachment.size,
+        internal: attachment.internal,
+    };
+    let available = model::attachment_item(&attachment, None)?;
+    let apply = move |_: &mut Ticket| Ok(vec![event.clone()]);
+    let writes = move |_: &Ticket| {
+        Ok(vec![Write::Put {
+            item: available.clone(),
+            condition: Some(Condition::Equals("status".into(), "pending".into())),
+        }])
+    };
+    conversation::record(app, &actor, &number, &apply, &writes).await?;
+    Ok(Verdict::Available)
+}
+
+/// Why the first bytes do not fit the declared type, if they do not.
+fn content_problem(content_type: &str, head: &[u8]) -> Option<String> {
+    match rule(content_type) {
+        None => Some(format!("{content_type} files are not accepted")),
+        Some(Some(signatures)) => (!signatures.iter().any(|magic| head.starts_with(magic)))
+            .then(|| format!("the file is not a {content_type} file")),
+        // Text: must not be binary (UTF-8, no NUL); the cut may split a character.
+        Some(None) => {
+            let valid_prefix = match std::str::from_utf8(head) {
+                Ok(_) => true,
+                Err(e) => e.error_len().is_none(),
+            };
+            (!valid_prefix || head.contains(&0)).then(|| format!("the file is not {content_type} text"))
+        }
+    }
+}
+
+/// Step 3: a short-lived link that downloads the file.
+pub async fn download(app: &App, actor: &Actor, number: &TicketNumber, id: &str) -> Result<PresignedRequest> {
+    crate::tickets::get(app, actor, number).await?;
+    let not_found = || Error::NotFound("attachment");
+    let item = app
+        .store
+        .get(&model::attachment_key(number, id))
+        .await?
+        .ok_or_else(not_found)?;
+    let attachment = model::attachment_from_item(&item)?;
+    if attachment.internal && !matches!(actor, Actor::Agent { .. }) {
+        return Err(not_found());
+    }
+    if attachment.status != AttachmentStatus::Available {
+        return Err(Error::Conflict(match attachment.status {
+            AttachmentStatus::Pending => "the file is still being checked; try again in a moment".into(),
+            _ => format!(
+                "the file was refused: {}",
+                attachment
+                    .rejected_because
+                    .as_deref()
+                    .unwrap_or("it did not pass the checks")
+            ),
+        }));
+    }
+    Ok(app
+        .blobs
+        .presign_get(
+            &attachment.file_key(),
+            &attachment_disposition(&attachment.file_name),
+            app.clock.now(),
+            DOWNLOAD_TTL,
+        )
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_must_match_the_declared_type() {
+        assert_eq!(content_problem("application/pdf", b"%PDF-1.7 ..."), None);
+        assert!(
+            content_problem("application/pdf", b"MZ\x90\x00").is_some(),
+            "an executable named .pdf"
+        );
+        assert_eq!(content_problem("image/png", b"\x89PNG\r\n\x1a\nrest"), None);
+        assert!(content_problem("image/png", b"<svg onload=alert(1)>").is_some());
+        assert_eq!(content_problem("text/plain", "héllo".as_bytes()), None);
+        assert_eq!(
+            content_problem("text/plain", &"é".as_bytes()[..1]),
+            None,
+            "cut inside a character"
+        );
+        assert!(content_problem("text/plain", b"ab\0cd").is_some());
+        assert!(content_problem("text/html", b"<html>").is_some());
+    }
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(check_name("  report 2026.pdf ").unwrap(), "report 2026.pdf");
+        for bad in [
+            "",
+            "../etc/passwd",
+            "a\\b.txt",
+            "a/b.txt",
+            "bell\u{7}.txt",
+            "..",
+            &"x".repeat(256),
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}
