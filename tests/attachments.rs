@@ -339,6 +339,34 @@ async fn guests_attach_with_their_key_only(store: Arc<dyn ItemStore>) {
         .find(|e| e["type"] == "attachment_added")
         .unwrap();
     assert_ne!(added["actor_id"], "demo-ann");
+    // Their key reaches this ticket's files only: an attachment of another
+    // ticket is not found through it.
+    invoke(&d.desk.app, with_token(event("create-ticket"), Some(&d.ann))).await;
+    let mut other = with_body(
+        with_token(event("attachments-request"), Some(&d.ann)),
+        &json!({"file_name": "other.pdf", "content_type": "application/pdf", "size": PDF.len()}),
+    );
+    other["pathParameters"]["number"] = "T20261122.0002".into();
+    let other = invoke(&d.desk.app, other).await;
+    d.upload(&other.body, PDF).await;
+    let other_id = other.body["attachment"]["id"].as_str().unwrap();
+    let mut through_key = fill(event("attachments-download"), &[("ID", other_id)]);
+    through_key["routeKey"] = "GET /access/{key}/attachments/{id}".into();
+    through_key["rawPath"] = format!("/access/{key}/attachments/{other_id}").into();
+    through_key["pathParameters"] = json!({"key": key, "id": other_id});
+    through_key["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorization");
+    assert_eq!(invoke(&d.desk.app, through_key.clone()).await.status, 404);
+    let own_id = granted.body["attachment"]["id"].as_str().unwrap();
+    through_key["rawPath"] = format!("/access/{key}/attachments/{own_id}").into();
+    through_key["pathParameters"]["id"] = own_id.into();
+    assert_eq!(
+        invoke(&d.desk.app, through_key).await.status,
+        200,
+        "their own ticket's file"
+    );
     // A forged key opens nothing.
     let forged = fill(event("attachments-guest-request"), &[("KEY", &"A".repeat(43))]);
     assert_eq!(invoke(&d.desk.app, forged).await.status, 404);

@@ -269,6 +269,14 @@ async fn sharing_and_privacy(store: Arc<dyn ItemStore>) {
     let partner_view = invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", &key)])).await;
     assert_eq!(partner_view.status, 200);
     assert_eq!(partner_view.body["number"], NUMBER);
+    // Internal notes are hidden from people with a key too.
+    d.note(
+        &d.sam,
+        json!({"text": "Partner contract expired", "internal": true}),
+    )
+    .await;
+    let partner_view = invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", &key)])).await;
+    assert!(!partner_view.body.to_string().contains("contract expired"));
 
     assert_eq!(d.get(&d.bob).await.status, 200, "a participant sees it");
     let list = with_query(
