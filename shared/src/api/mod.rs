@@ -110,13 +110,30 @@ pub fn require_csrf_header(req: &Request) -> Result<()> {
     }
 }
 
-/// The caller's address as API Gateway saw it ("local" outside AWS), for throttling.
+/// The caller's address as API Gateway saw it ("local" outside AWS), for
+/// throttling. IPv6 addresses count per /64, the block one subscriber gets,
+/// so rotating addresses within it does not escape a limit.
 pub fn source_ip(req: &Request) -> String {
     match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
-            context.http.source_ip.clone().unwrap_or_else(|| "unknown".into())
-        }
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context
+            .http
+            .source_ip
+            .as_deref()
+            .map(throttling_source)
+            .unwrap_or_else(|| "unknown".into()),
         _ => "local".into(),
+    }
+}
+
+fn throttling_source(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.to_owned(),
     }
 }
 
@@ -280,5 +297,21 @@ pub fn query_flag(req: &Request, name: &'static str) -> Result<bool> {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
         Some(_) => Err(Error::invalid(name, "must be true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_sources_count_per_64_block() {
+        assert_eq!(throttling_source("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            throttling_source("2001:db8:1:2:bbbb:cccc:dddd:eeee"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(throttling_source("203.0.113.7"), "203.0.113.7");
+        assert_eq!(throttling_source("::ffff:203.0.113.7"), "203.0.113.7");
     }
 }
