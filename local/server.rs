@@ -11,11 +11,13 @@ use axum::body::Body as AxumBody;
 use axum::extract::Request as AxumRequest;
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, on};
+use http::HeaderValue;
 use http::StatusCode;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, RequestExt};
 use servicedesk_shared::{App, Error, api};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::routes::{Handler, routes};
 
@@ -41,8 +43,32 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }
-    router.fallback_service(ServeDir::new(web_dir))
+    // The front end routes in the browser: unknown paths get the page shell.
+    let web = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+    router.fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .service(web),
+    )
 }
+
+/// The static site's policy (the CDN sets the same in AWS): our own scripts
+/// only, no inline script, never framed. The referrer is never sent, so the
+/// access page's address cannot leak through links.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
 
 async fn invoke(app: Arc<App>, template: &'static str, handler: Handler, req: AxumRequest) -> AxumResponse {
     let (parts, body) = req.into_parts();

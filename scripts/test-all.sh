@@ -48,6 +48,7 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
+# Background processes (emulators, the portal for the browser tests) stop with the script.
 # Two servers: reading sent mail back means dumping the emulator's whole
 # state, which is slow once the DynamoDB tests have created many tables.
 mkdir -p "$CARGO_TARGET_DIR"
@@ -80,6 +81,32 @@ SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
 SERVICEDESK_TEST_SES_ENDPOINT="http://127.0.0.1:$ses_port" \
 SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
+
+step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
+if ! command -v chromium >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "installing chromium with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is required for the browser tests: install Debian's chromium package, then run this again" >&2
+    exit 1
+  fi
+fi
+command -v npm >/dev/null || { echo "npm is required for the browser tests (apt-get install npm)" >&2; exit 1; }
+npm ci --prefix tests/browser --no-audit --no-fund --silent
+cargo build --workspace --all-features --bins --quiet
+browser_data=$(mktemp -d)
+portal_port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/debug/servicedesk" --data-dir "$browser_data" --port "$portal_port" --web-dir web \
+  >"$CARGO_TARGET_DIR/browser-portal.log" 2>&1 &
+moto_pids+=($!)
+for _ in $(seq 1 100); do
+  "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$portal_port/')" 2>/dev/null && break
+  sleep 0.1
+done
+PORTAL_URL="http://127.0.0.1:$portal_port" OUTBOX="$browser_data/outbox" SHOTS="$CARGO_TARGET_DIR/browser-shots" \
+  node tests/browser/journeys.mjs
+echo "screenshots: $CARGO_TARGET_DIR/browser-shots"
 
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }

@@ -133,7 +133,7 @@ async fn a_customer_and_support_hold_a_conversation(store: Arc<dyn ItemStore>) {
     assert!(
         sent[0]
             .text
-            .contains(&format!("{}/tickets/{NUMBER}", testing::PUBLIC_URL))
+            .contains(&format!("{}/ticket/{NUMBER}", testing::PUBLIC_URL))
     );
 
     // Ann answers and copies two colleagues' addresses.
@@ -149,8 +149,10 @@ async fn a_customer_and_support_hold_a_conversation(store: Arc<dyn ItemStore>) {
         .find(|m| m.to[0].as_str() == "sam@support.example")
         .unwrap();
     assert!(
-        to_sam.text.contains(&format!("agent/tickets/{NUMBER}")),
-        "support gets the support view"
+        to_sam
+            .text
+            .contains(&format!("{}/ticket/{NUMBER}", testing::PUBLIC_URL)),
+        "support gets a link to the ticket page"
     );
     let to_it = sent
         .iter()

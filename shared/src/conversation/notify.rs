@@ -237,8 +237,8 @@ pub fn compose(app: &App, notification: &Notification, recipient: &Recipient) ->
         .join("\n\n");
     let number = notification.number.to_string();
     let link = match recipient.audience {
-        Audience::Staff => app.link(&format!("agent/tickets/{number}"), None),
-        Audience::Customer => app.link(&format!("tickets/{number}"), None),
+        // The web front end's ticket page (not the API's path).
+        Audience::Staff | Audience::Customer => app.link(&format!("ticket/{number}"), None),
         Audience::Guest => app.link("access", None),
     };
     Some(Message::compose(

@@ -1,0 +1,183 @@
+// Real-browser journeys through the web front end of a running portal
+// (`PORTAL_URL`), with axe-core on every page and a screenshot of each at
+// desktop and phone width. Run by scripts/test-all.sh, which starts the
+// portal on a fresh data folder and passes OUTBOX and SHOTS.
+//
+// Exits non-zero on the first failed expectation or any axe violation.
+
+import { readFileSync, readdirSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const base = process.env.PORTAL_URL;
+const outbox = process.env.OUTBOX;
+const shots = process.env.SHOTS;
+mkdirSync(shots, { recursive: true });
+
+let failures = 0;
+function expect(condition, what) {
+  if (!condition) {
+    failures++;
+    console.error(`FAIL ${what}`);
+  } else {
+    console.log(`ok   ${what}`);
+  }
+}
+
+const { missingKeys } = await import("../../web/i18n.js");
+const missing = missingKeys();
+expect(missing.length === 0, `every interface string exists in every language${missing.length ? `: ${missing.join(", ")}` : ""}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+
+/** axe-core on the current page (injected through the debugger, so the page's CSP stays on). */
+async function accessible(page, name) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`));
+  expect(violations.length === 0, `axe: no violations on ${name}${violations.length ? `\n     ${violations.join("\n     ")}` : ""}`);
+  for (const [label, width] of [["desktop", 1280], ["phone", 360]]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(shots, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function heading(page) {
+  return (await page.locator("h1").first().textContent()).trim();
+}
+
+function newestMailTo(address, seen) {
+  const files = readdirSync(outbox).filter((f) => f.endsWith(".eml") && !seen.has(f)).sort();
+  for (const file of files.reverse()) {
+    const text = readFileSync(join(outbox, file), "utf8");
+    if (text.includes(`To: ${address}`)) {
+      seen.add(file);
+      return text;
+    }
+  }
+  return null;
+}
+
+async function waitForMail(address, seen) {
+  for (let i = 0; i < 50; i++) {
+    const mail = newestMailTo(address, seen);
+    if (mail) return mail;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return null;
+}
+
+const seen = new Set();
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+page.on("pageerror", (error) => expect(false, `no script error: ${error.message}`));
+page.on("console", (message) => {
+  if (message.type() === "error" && !message.text().includes("401")) console.error(`     console: ${message.text()}`);
+});
+
+// --- A guest submits, then follows the ticket from the emailed link. ---------
+await page.goto(`${base}/`);
+await accessible(page, "home");
+await page.getByRole("link", { name: "Request without an account" }).first().click();
+expect((await heading(page)) === "Submit a request without an account", "guest form shown");
+await accessible(page, "guest-form");
+await page.getByLabel(/^Your name/).fill("Gina Green");
+await page.getByLabel(/^Email/).fill("gina@example.org");
+await page.getByLabel(/^Description/).fill("The till does not start.\nError E42 since this morning.");
+await page.getByRole("button", { name: "Send request" }).click();
+await page.getByText("Check your email").waitFor({ timeout: 20000 });
+expect(true, "guest request sent after the proof of work");
+const guestMail = await waitForMail("gina@example.org", seen);
+expect(guestMail !== null, "the guest's email is in the outbox");
+const accessLink = guestMail.match(/https?:\/\/\S+\/access#key=[A-Za-z0-9_-]+/)[0];
+await page.goto(accessLink);
+await page.getByRole("heading", { level: 1 }).filter({ hasText: "The till does not start." }).waitFor();
+expect(!page.url().includes("key="), "the key is removed from the address bar");
+await accessible(page, "access-ticket");
+await page.getByLabel(/^Text/).fill("It restarted once, then failed again.");
+await page.getByRole("button", { name: "Add note" }).click();
+await page.getByText("It restarted once, then failed again.").waitFor();
+expect(true, "the guest's note is in the history");
+
+// --- A customer opens a ticket; a colleague sees it; support replies; closed. -
+async function signInAs(email, password) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel(/^Email/).fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.endsWith("/sign-in"));
+}
+
+await page.goto(`${base}/sign-in`);
+await accessible(page, "sign-in");
+await page.getByLabel(/^Email/).fill("ann@acme.example");
+await page.getByLabel(/^Password/).fill("wrong password");
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.getByRole("alert").waitFor();
+expect((await page.getByRole("alert").textContent()).includes("wrong"), "a wrong password is explained");
+await signInAs("ann@acme.example", "orchid-lantern-42");
+await accessible(page, "landing");
+await page.getByRole("link", { name: "Create a ticket" }).click();
+await accessible(page, "new-ticket");
+await page.getByRole("button", { name: "Save", exact: true }).click();
+expect(await page.getByLabel(/^Title/).evaluate((e) => !e.checkValidity()), "required fields are checked before sending");
+await page.getByLabel(/^Title/).fill("VPN drops every hour");
+await page.getByLabel(/^Description/).fill("Since Monday the VPN disconnects every hour.");
+await page.getByRole("button", { name: "Save", exact: true }).click();
+await page.getByRole("heading", { level: 1 }).filter({ hasText: "VPN drops every hour" }).waitFor();
+const number = (await heading(page)).split(" ")[0];
+expect(/^T\d{8}\.\d{4}$/.test(number), `the ticket has a number (${number})`);
+await accessible(page, "ticket");
+await page.getByRole("link", { name: "My tickets" }).click();
+await page.getByRole("link", { name: number }).waitFor();
+await accessible(page, "my-tickets");
+expect(true, "the ticket is in My tickets");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
+
+await signInAs("bob@acme.example", "copper-meadow-17");
+await page.goto(`${base}/tickets-list?scope=organization&status=open`);
+await page.getByRole("link", { name: number }).waitFor();
+expect(true, "a colleague sees it in Organization tickets");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
+
+// Support replies (through the API, as the support view would).
+const samLogin = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+const reply = await fetch(`${base}/tickets/${number}/notes`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${samLogin.access_token}` }, body: JSON.stringify({ text: "Please update the VPN client to 5.2." }) });
+expect(reply.status === 201, "support replied");
+
+await signInAs("ann@acme.example", "orchid-lantern-42");
+await page.goto(`${base}/ticket/${number}`);
+await page.getByText("Please update the VPN client to 5.2.").waitFor();
+expect(true, "the customer sees the reply");
+await page.getByRole("button", { name: "Close the ticket" }).click();
+await page.getByRole("button", { name: "Reopen the ticket" }).waitFor();
+expect((await page.locator("[data-status]").textContent()) === "Closed", "the customer closed it");
+
+// --- French, end to end: the interface follows the language switch. ---------
+await page.getByLabel("Language").selectOption("fr");
+await page.getByRole("heading", { name: "Historique" }).waitFor();
+expect((await page.locator("html").getAttribute("lang")) === "fr", "the page says it is in French");
+await page.getByRole("link", { name: "Mes tickets" }).click();
+await page.getByRole("button", { name: "Afficher les tickets" }).waitFor();
+await accessible(page, "my-tickets-fr");
+await page.getByRole("button", { name: "Se déconnecter" }).click();
+await page.getByRole("heading", { name: "Connexion" }).waitFor();
+expect(true, "French sign-in page after signing out");
+await page.getByLabel("Langue").selectOption("en");
+
+// No token ever lands in web storage.
+const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+expect(!stored.includes("eyJ"), "no access token in localStorage or sessionStorage");
+
+await browser.close();
+console.log(failures ? `\nbrowser: ${failures} failed` : "\nbrowser: all journeys passed");
+process.exit(failures ? 1 : 0);

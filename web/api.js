@@ -1,0 +1,84 @@
+// The API client. The access token lives in this module's memory only
+// (never in localStorage); the refresh token is an HttpOnly cookie the
+// browser sends to /auth only, so a reload restores the session through
+// POST /auth/refresh.
+
+let accessToken = null;
+let account = null;
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || `HTTP ${status}`);
+    this.status = status;
+    this.field = problem.field || null;
+  }
+}
+
+export function currentAccount() {
+  return account;
+}
+
+function remember(session) {
+  accessToken = session.access_token;
+  account = session.account;
+}
+
+async function send(method, path, body, token) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (path.startsWith("/auth/")) headers["x-servicedesk-csrf"] = "1";
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, { detail: "network" });
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data || {});
+  return data;
+}
+
+/** Calls the API as the signed-in person, refreshing an expired token once. */
+export async function api(method, path, body) {
+  try {
+    return await send(method, path, body, accessToken);
+  } catch (error) {
+    if (error.status === 401 && accessToken && (await restore())) {
+      return send(method, path, body, accessToken);
+    }
+    throw error;
+  }
+}
+
+/** Calls the API without credentials (guests, sign-in). */
+export function anonymous(method, path, body) {
+  return send(method, path, body, null);
+}
+
+export async function signIn(email, password) {
+  remember(await send("POST", "/auth/login", { email, password }, null));
+  return account;
+}
+
+/** Picks the session up again from the refresh cookie, if there is one. */
+export async function restore() {
+  try {
+    remember(await send("POST", "/auth/refresh", undefined, null));
+    return true;
+  } catch {
+    accessToken = null;
+    account = null;
+    return false;
+  }
+}
+
+export async function signOut() {
+  try {
+    await send("POST", "/auth/logout", undefined, null);
+  } finally {
+    accessToken = null;
+    account = null;
+  }
+}

@@ -1,0 +1,383 @@
+// The portal's pages: a small router over the History API; every page is
+// built with DOM calls (never HTML strings from data), speaks through the
+// catalogs in i18n.js and shows the API's problem details next to the field.
+
+import { api, anonymous, currentAccount, restore, signIn, signOut, ApiError } from "./api.js";
+import { formatDate, language, setLanguage, t } from "./i18n.js";
+
+const main = document.getElementById("main");
+
+/** `h("p", {class: "x"}, "text", child)`: an element with attributes and children. */
+function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) {
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+  return element;
+}
+
+function announce(message) {
+  const status = document.getElementById("status");
+  status.textContent = "";
+  setTimeout(() => { status.textContent = message; }, 50);
+}
+
+/** Replaces the page and moves focus to its heading, for screen readers and keyboards. */
+function show(title, ...content) {
+  document.title = `${title} · ${t("brand")}`;
+  const heading = h("h1", { tabindex: "-1" }, title);
+  main.replaceChildren(heading, ...content);
+  heading.focus();
+}
+
+export function go(path) {
+  history.pushState(null, "", path);
+  route();
+}
+
+function link(path, text, attrs = {}) {
+  return h("a", { href: path, ...attrs, onclick: (event) => { event.preventDefault(); go(path); } }, text);
+}
+
+// --- forms -------------------------------------------------------------------
+
+let fieldCount = 0;
+
+/** A labelled input, select or textarea with its error slot. */
+function field(name, label, control, { required = false, hint = null } = {}) {
+  const id = `f-${name}-${++fieldCount}`;
+  control.id = id;
+  control.name = name;
+  if (required) control.required = true;
+  const error = h("p", { class: "error", id: `${id}-error`, hidden: true });
+  control.setAttribute("aria-describedby", `${id}-error`);
+  return h("div", { class: "field", "data-field": name },
+    h("label", { for: id }, label, required ? h("span", { class: "visually-hidden" }, ` ${t("required")}`) : null),
+    hint ? h("p", { class: "when" }, hint) : null,
+    control, error);
+}
+
+function select(options, value) {
+  return h("select", {}, options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
+}
+
+/** Shows an API error: next to its field when it names one, else above the form. */
+function showError(form, error) {
+  for (const slot of form.querySelectorAll(".error")) slot.hidden = true;
+  for (const control of form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
+  const message = error instanceof ApiError && error.status === 0 ? t("error.network") : error.message;
+  const holder = error.field && form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
+  if (holder) {
+    const control = holder.querySelector("input, select, textarea");
+    const slot = holder.querySelector(".error");
+    slot.textContent = message;
+    slot.hidden = false;
+    control.setAttribute("aria-invalid", "true");
+    control.focus();
+  } else {
+    let banner = form.querySelector(".notice.problem");
+    if (!banner) {
+      banner = h("p", { class: "notice problem", role: "alert", tabindex: "-1" });
+      form.prepend(banner);
+    }
+    banner.textContent = t("error.generic", { detail: message });
+    banner.focus();
+  }
+}
+
+function values(form) {
+  const data = {};
+  for (const [name, value] of new FormData(form)) data[name] = value;
+  return data;
+}
+
+/** Submits with `action(values)`, showing errors where they belong. */
+function onSubmit(action) {
+  return async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await action(values(form), form, event.submitter);
+    } catch (error) {
+      showError(form, error);
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
+
+// --- navigation ----------------------------------------------------------------
+
+function renderNav() {
+  const account = currentAccount();
+  const items = account
+    ? account.role === "agent"
+      ? [link("/support", t("nav.support")), h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
+      : [link("/", t("nav.home")), link("/tickets-list", t("nav.mine")), link("/new-ticket", t("nav.new")),
+         h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
+    : [link("/sign-in", t("nav.signin")), link("/guest", t("nav.guest")), link("/access", t("nav.access"))];
+  document.getElementById("nav").replaceChildren(h("ul", {}, items.map((item) => h("li", {}, item))));
+  document.querySelector(".skip").textContent = t("skip");
+  document.querySelector(".brand").textContent = t("brand");
+  document.getElementById("lang-label").textContent = t("language");
+  document.documentElement.lang = language();
+}
+
+async function doSignOut() {
+  await signOut();
+  renderNav();
+  go("/sign-in");
+  announce(t("signout.done"));
+}
+
+// --- pages ---------------------------------------------------------------------
+
+function homePage() {
+  if (!currentAccount()) {
+    return show(t("home.title"), h("p", {}, t("home.anonymous")),
+      h("p", { class: "actions" }, link("/sign-in", t("nav.signin"), { class: "button" }), link("/guest", t("nav.guest"), { class: "button" })));
+  }
+  show(t("home.title"), h("div", { class: "boxes" },
+    link("/new-ticket", t("home.create"), { class: "box" }),
+    link("/tickets-list", t("home.mine"), { class: "box" }),
+    link("/tickets-list?scope=organization&status=all", t("home.search"), { class: "box" })));
+}
+
+function signInPage() {
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    await signIn(v.email, v.password);
+    renderNav();
+    go(currentAccount().role === "agent" ? "/support" : "/");
+  }) },
+  field("email", t("signin.email"), h("input", { type: "email", autocomplete: "username" }), { required: true }),
+  field("password", t("signin.password"), h("input", { type: "password", autocomplete: "current-password" }), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("signin.submit"))));
+  show(t("signin.title"), form);
+}
+
+async function listPage() {
+  const params = new URLSearchParams(location.search);
+  const scope = params.get("scope") || "mine";
+  const status = params.get("status") || "open";
+  const q = params.get("q") || "";
+  const filters = h("form", { onsubmit: (event) => {
+    event.preventDefault();
+    const v = values(event.currentTarget);
+    go(`/tickets-list?${new URLSearchParams({ scope: v.scope, status: v.status, q: v.q })}`);
+  } },
+  field("scope", t("list.scope"), select([["mine", t("list.mine")], ["organization", t("list.organization")]], scope)),
+  field("status", t("list.status"), select([["open", t("list.open")], ["completed", t("list.completed")], ["all", t("list.all")]], status)),
+  field("q", t("list.search"), h("input", { type: "search", value: q })),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
+  const body = h("tbody");
+  const table = h("table", {}, h("thead", {}, h("tr", {},
+    ["col.number", "col.title", "col.status", "col.created", "col.updated"].map((k) => h("th", { scope: "col" }, t(k))))), body);
+  const more = h("div", { class: "actions" });
+  show(t("list.title"), filters, table, more);
+  const load = async (cursor) => {
+    const query = new URLSearchParams({ scope, status, limit: "25" });
+    if (q) query.set("q", q);
+    if (cursor) query.set("cursor", cursor);
+    const page = await api("GET", `/tickets?${query}`);
+    for (const ticket of page.tickets) {
+      body.append(h("tr", {},
+        h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
+        h("td", {}, t(`status.${ticket.status}`)), h("td", {}, formatDate(ticket.created_at)), h("td", {}, formatDate(ticket.updated_at))));
+    }
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("list.empty"))));
+    more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
+  };
+  await load(null);
+}
+
+function newTicketPage() {
+  const types = ["incident", "helpdesk_support", "question", "feature_request", "general_request"];
+  const form = h("form", { onsubmit: onSubmit(async (v, form, submitter) => {
+    const body = { request_type: v.request_type, priority: v.priority, title: v.title, description: v.description,
+      product: v.product || null, serial_number: v.serial_number || null, visibility: v.visibility };
+    const ticket = await api("POST", "/tickets", body);
+    announce(t("new.saved", { number: ticket.number }));
+    if (submitter && submitter.value === "another") { form.reset(); form.querySelector("select").focus(); }
+    else go(`/ticket/${ticket.number}`);
+  }) },
+  field("request_type", t("new.type"), select(types.map((k) => [k, t(`type.${k}`)]), "incident"), { required: true }),
+  field("priority", t("new.priority"), select(["low", "normal", "high", "urgent"].map((k) => [k, t(`priority.${k}`)]), "normal")),
+  field("title", t("new.subject"), h("input", { type: "text", maxlength: "200" }), { required: true }),
+  field("description", t("new.description"), h("textarea", { maxlength: "20000" }), { required: true }),
+  field("product", t("new.product"), h("input", { type: "text" })),
+  field("serial_number", t("new.serial"), h("input", { type: "text" })),
+  field("visibility", t("new.visibility"), select(["organization", "private"].map((k) => [k, t(`visibility.${k}`)]), "organization")),
+  h("div", { class: "actions" },
+    h("button", { type: "submit", value: "save" }, t("new.save")),
+    h("button", { type: "submit", value: "another", class: "secondary" }, t("new.saveAnother")),
+    link("/tickets-list", t("new.cancel"))));
+  show(t("new.title"), form);
+}
+
+function eventText(event) {
+  switch (event.type) {
+    case "note": return event.title ? `${t("event.note")}: ${event.title}` : t("event.note");
+    case "status_changed": return t("event.status_changed", { from: t(`status.${event.from}`), to: t(`status.${event.to}`) });
+    case "priority_changed": return t("event.priority_changed", { from: t(`priority.${event.from}`), to: t(`priority.${event.to}`) });
+    case "attachment_added": return t("event.attachment_added", { file: event.file_name });
+    case "escalated": return t("event.escalated", { group: event.group });
+    case "participant_added": case "participant_removed": return t(`event.${event.type}`, { email: event.email });
+    default: return t(`event.${event.type}`);
+  }
+}
+
+/** A ticket with its history and note form; `base` is its API path. */
+function ticketView(ticket, base, reload) {
+  const history = h("ol", { class: "history" }, ticket.history.map((event) =>
+    h("li", { class: event.internal ? "internal" : null },
+      h("p", {}, h("strong", {}, eventText(event)), " ", h("span", { class: "when" }, formatDate(event.at))),
+      event.internal ? h("p", {}, t("event.internal")) : null,
+      event.text ? h("pre", { class: "text" }, event.text) : null)));
+  const noteForm = h("form", { onsubmit: onSubmit(async (v, form) => {
+    const body = { text: v.text };
+    if (v.title) body.title = v.title;
+    if (v.notify) body.notify = v.notify;
+    await (base.startsWith("/access/") ? anonymous : api)("POST", `${base}/notes`, body);
+    form.reset();
+    announce(t("ticket.noteAdded"));
+    await reload();
+  }) },
+  field("title", t("ticket.noteTitle"), h("input", { type: "text", maxlength: "200" })),
+  field("text", t("ticket.noteText"), h("textarea", { maxlength: "20000" }), { required: true }),
+  base.startsWith("/access/") ? null : field("notify", t("ticket.notify"), h("input", { type: "text" })),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("ticket.send"))));
+  const completed = ticket.status === "resolved" || ticket.status === "closed";
+  const statusForm = h("form", { onsubmit: onSubmit(async () => {
+    const call = base.startsWith("/access/") ? anonymous : api;
+    await call("PATCH", base, { status: completed ? "open" : "closed" });
+    announce(t(completed ? "ticket.reopened" : "ticket.closed"));
+    await reload();
+  }) }, h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t(completed ? "ticket.reopen" : "ticket.close"))));
+  show(`${ticket.number} · ${ticket.title}`,
+    h("dl", { class: "meta" },
+      h("dt", {}, t("ticket.status")), h("dd", { "data-status": ticket.status }, t(`status.${ticket.status}`)),
+      h("dt", {}, t("ticket.type")), h("dd", {}, t(`type.${ticket.request_type}`)),
+      h("dt", {}, t("ticket.priority")), h("dd", {}, t(`priority.${ticket.priority}`)),
+      h("dt", {}, t("ticket.visibility")), h("dd", {}, t(`visibility.${ticket.visibility}`)),
+      h("dt", {}, t("ticket.created")), h("dd", {}, formatDate(ticket.created_at))),
+    h("h2", {}, t("ticket.history")), history,
+    h("h2", {}, t("ticket.addNote")), noteForm, statusForm);
+}
+
+async function ticketPage(number) {
+  const reload = async () => ticketView(await api("GET", `/tickets/${encodeURIComponent(number)}`), `/tickets/${encodeURIComponent(number)}`, reload);
+  await reload();
+}
+
+function guestPage() {
+  const worker = new Worker("/pow-worker.js");
+  const solved = anonymous("GET", "/guest/challenge").then((challenge) => new Promise((resolve) => {
+    worker.onmessage = ({ data }) => resolve({ challenge: challenge.challenge, solution: data.solution });
+    worker.postMessage(challenge);
+  }));
+  const state = h("p", { class: "when", "aria-live": "polite" });
+  const categories = ["helpdesk_support", "general_request", "incident", "question"];
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    state.textContent = t("guest.checking");
+    const proof = await solved;
+    const body = { contact_name: v.contact_name, email: v.email, urgency: v.urgency, category: v.category,
+      description: v.description, website: v.website || "", language: language(), ...proof };
+    for (const optional of ["phone", "company_name", "product", "serial_number", "title"]) if (v[optional]) body[optional] = v[optional];
+    await anonymous("POST", "/guest/tickets", body);
+    worker.terminate();
+    show(t("guest.title"), h("p", { class: "notice", role: "status" }, t("guest.sent")));
+  }) },
+  field("contact_name", t("guest.name"), h("input", { type: "text", autocomplete: "name" }), { required: true }),
+  field("email", t("guest.email"), h("input", { type: "email", autocomplete: "email" }), { required: true }),
+  field("phone", t("guest.phone"), h("input", { type: "tel", autocomplete: "tel" })),
+  field("urgency", t("guest.urgency"), select([["not_urgent", t("guest.notUrgent")], ["urgent", t("guest.urgent")]], "not_urgent")),
+  field("category", t("guest.category"), select(categories.map((k) => [k, t(`type.${k}`)]), "helpdesk_support")),
+  field("company_name", t("guest.company"), h("input", { type: "text", autocomplete: "organization" })),
+  field("product", t("guest.product"), h("input", { type: "text" })),
+  field("serial_number", t("guest.serial"), h("input", { type: "text" })),
+  field("title", t("guest.subject"), h("input", { type: "text", maxlength: "200" })),
+  field("description", t("guest.description"), h("textarea", { maxlength: "20000" }), { required: true }),
+  // Honeypot: off-screen, hidden from assistive technology, never focused.
+  h("div", { class: "trap", "aria-hidden": "true" },
+    h("label", { for: "website" }, t("guest.website")), h("input", { id: "website", name: "website", type: "text", tabindex: "-1", autocomplete: "off" })),
+  state,
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("guest.submit"))));
+  show(t("guest.title"), form);
+}
+
+async function accessPage() {
+  // The key arrives in the fragment (never sent to servers); drop it from the address bar.
+  const key = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (key) {
+    sessionStorage.setItem("sd-access", key);
+    history.replaceState(null, "", "/access");
+  }
+  const held = sessionStorage.getItem("sd-access");
+  if (held) {
+    const base = `/access/${encodeURIComponent(held)}`;
+    const reload = async () => ticketView(await anonymous("GET", base), base, reload);
+    try {
+      return await reload();
+    } catch (error) {
+      sessionStorage.removeItem("sd-access");
+      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    }
+  }
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    const pasted = v.key.includes("key=") ? new URLSearchParams(v.key.split("#")[1] || "").get("key") || "" : v.key.trim();
+    await anonymous("GET", `/access/${encodeURIComponent(pasted)}`);
+    sessionStorage.setItem("sd-access", pasted);
+    await accessPage();
+  }) },
+  field("key", t("access.key"), h("input", { type: "text", autocomplete: "off" }), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("access.open"))));
+  show(t("access.title"), form);
+}
+
+// --- routing -------------------------------------------------------------------
+
+const pages = [
+  [/^\/$/, homePage],
+  [/^\/sign-in$/, signInPage],
+  [/^\/tickets-list$/, listPage, { signedIn: true }],
+  [/^\/new-ticket$/, newTicketPage, { signedIn: true }],
+  [/^\/ticket\/([^/]+)$/, ticketPage, { signedIn: true }],
+  [/^\/guest$/, guestPage],
+  [/^\/access$/, accessPage],
+];
+
+async function route() {
+  const path = location.pathname;
+  const match = pages.find(([pattern]) => pattern.test(path));
+  if (!match) return show("404", h("p", {}, link("/", t("nav.home"))));
+  const [pattern, page, options = {}] = match;
+  if (options.signedIn && !currentAccount()) return go("/sign-in");
+  try {
+    await page(...pattern.exec(path).slice(1).map(decodeURIComponent));
+  } catch (error) {
+    show(t("brand"), h("p", { class: "notice problem", role: "alert" },
+      t("error.generic", { detail: error instanceof ApiError && error.status === 0 ? t("error.network") : error.message })));
+  }
+}
+
+window.addEventListener("popstate", route);
+const chooser = document.getElementById("lang");
+chooser.value = language();
+chooser.addEventListener("change", () => {
+  setLanguage(chooser.value);
+  renderNav();
+  route();
+});
+
+await restore();
+renderNav();
+await route();

@@ -1,0 +1,123 @@
+// Every string of the interface, in English and French, in one place.
+// The choice is kept per browser (a preference, not a secret) and, for
+// signed-in people, in their profile.
+
+const catalogs = {
+  en: {
+    skip: "Skip to content", language: "Language", brand: "Service desk",
+    "nav.home": "Home", "nav.mine": "My tickets", "nav.new": "New ticket", "nav.support": "Support queue",
+    "nav.signin": "Sign in", "nav.signout": "Sign out", "nav.guest": "Request without an account", "nav.access": "Check a ticket",
+    "home.title": "Service desk", "home.create": "Create a ticket", "home.mine": "View my tickets", "home.search": "Search all tickets",
+    "home.anonymous": "Sign in to open and follow your tickets, or send a request without an account.",
+    "signin.title": "Sign in", "signin.email": "Email", "signin.password": "Password", "signin.submit": "Sign in",
+    "signin.forgot": "Forgot your password?",
+    "list.title": "Tickets", "list.scope": "Show", "list.mine": "My tickets", "list.organization": "Organization tickets",
+    "list.status": "Status", "list.open": "Open", "list.completed": "Recently completed", "list.all": "All",
+    "list.search": "Search (title words or ticket number)", "list.apply": "Show tickets", "list.more": "More",
+    "list.empty": "No tickets here yet. Create one with \"New ticket\".",
+    "col.number": "Number", "col.title": "Title", "col.status": "Status", "col.created": "Created", "col.updated": "Updated",
+    "new.title": "New ticket", "new.type": "Request type", "new.priority": "Priority", "new.subject": "Title",
+    "new.description": "Description", "new.product": "Product", "new.serial": "Serial number or remote-support id",
+    "new.visibility": "Who can see it", "new.save": "Save", "new.saveAnother": "Save and create another", "new.cancel": "Cancel",
+    "new.saved": "Ticket {number} created.",
+    "type.incident": "Incident", "type.helpdesk_support": "Helpdesk support", "type.feature_request": "Feature request",
+    "type.question": "Question", "type.general_request": "General request",
+    "priority.low": "Low", "priority.normal": "Normal", "priority.high": "High", "priority.urgent": "Urgent",
+    "visibility.organization": "My organization", "visibility.private": "Only me (and people I share it with)",
+    "status.new": "New", "status.open": "Open", "status.in_progress": "In progress", "status.awaiting_customer": "Awaiting your reply",
+    "status.resolved": "Resolved", "status.closed": "Closed",
+    "ticket.type": "Type", "ticket.priority": "Priority", "ticket.status": "Status", "ticket.created": "Created",
+    "ticket.visibility": "Visibility", "ticket.history": "History", "ticket.addNote": "Add a note",
+    "ticket.noteTitle": "Title (optional)", "ticket.noteText": "Text", "ticket.notify": "Also notify (addresses separated by semicolons)",
+    "ticket.send": "Add note", "ticket.close": "Close the ticket", "ticket.reopen": "Reopen the ticket",
+    "ticket.noteAdded": "Note added.", "ticket.closed": "Ticket closed.", "ticket.reopened": "Ticket reopened.",
+    "event.created": "Ticket opened", "event.note": "Note", "event.status_changed": "Status: {from} → {to}",
+    "event.priority_changed": "Priority: {from} → {to}", "event.assigned": "Assigned", "event.escalated": "Escalated to {group}",
+    "event.visibility_changed": "Visibility changed", "event.participant_added": "Shared with {email}",
+    "event.participant_removed": "No longer shared with {email}", "event.attachment_added": "File added: {file}",
+    "event.internal": "Internal note (support only)",
+    "guest.title": "Submit a request without an account", "guest.name": "Your name", "guest.email": "Email",
+    "guest.phone": "Phone", "guest.urgency": "Urgency", "guest.urgent": "Urgent", "guest.notUrgent": "Not urgent",
+    "guest.category": "Category", "guest.company": "Company name", "guest.product": "Product or application",
+    "guest.serial": "Serial number or remote-support id", "guest.description": "Description",
+    "guest.subject": "Title (optional: the first line of the description otherwise)", "guest.website": "Leave this empty",
+    "guest.submit": "Send request", "guest.checking": "Checking you are not a robot…",
+    "guest.sent": "Thank you. Check your email: we sent you the ticket number and a private link to follow it.",
+    "access.title": "Check on an existing ticket", "access.key": "Access key (from the link in your email)",
+    "access.open": "Open the ticket",
+    "required": "(required)", "error.generic": "Something went wrong: {detail}", "error.network": "The service cannot be reached; check your connection and try again.",
+    "loading": "Loading…", "signout.done": "You are signed out.",
+  },
+  fr: {
+    skip: "Aller au contenu", language: "Langue", brand: "Centre de support",
+    "nav.home": "Accueil", "nav.mine": "Mes tickets", "nav.new": "Nouveau ticket", "nav.support": "File du support",
+    "nav.signin": "Se connecter", "nav.signout": "Se déconnecter", "nav.guest": "Demande sans compte", "nav.access": "Suivre un ticket",
+    "home.title": "Centre de support", "home.create": "Créer un ticket", "home.mine": "Voir mes tickets", "home.search": "Rechercher dans tous les tickets",
+    "home.anonymous": "Connectez-vous pour ouvrir et suivre vos tickets, ou envoyez une demande sans compte.",
+    "signin.title": "Connexion", "signin.email": "E-mail", "signin.password": "Mot de passe", "signin.submit": "Se connecter",
+    "signin.forgot": "Mot de passe oublié ?",
+    "list.title": "Tickets", "list.scope": "Afficher", "list.mine": "Mes tickets", "list.organization": "Tickets de l'organisation",
+    "list.status": "Statut", "list.open": "Ouverts", "list.completed": "Terminés récemment", "list.all": "Tous",
+    "list.search": "Rechercher (mots du titre ou numéro de ticket)", "list.apply": "Afficher les tickets", "list.more": "Plus",
+    "list.empty": "Aucun ticket ici pour l'instant. Créez-en un avec « Nouveau ticket ».",
+    "col.number": "Numéro", "col.title": "Titre", "col.status": "Statut", "col.created": "Créé", "col.updated": "Mis à jour",
+    "new.title": "Nouveau ticket", "new.type": "Type de demande", "new.priority": "Priorité", "new.subject": "Titre",
+    "new.description": "Description", "new.product": "Produit", "new.serial": "Numéro de série ou identifiant de télémaintenance",
+    "new.visibility": "Qui peut le voir", "new.save": "Enregistrer", "new.saveAnother": "Enregistrer et en créer un autre", "new.cancel": "Annuler",
+    "new.saved": "Ticket {number} créé.",
+    "type.incident": "Incident", "type.helpdesk_support": "Support helpdesk", "type.feature_request": "Demande d'évolution",
+    "type.question": "Question", "type.general_request": "Demande générale",
+    "priority.low": "Basse", "priority.normal": "Normale", "priority.high": "Haute", "priority.urgent": "Urgente",
+    "visibility.organization": "Mon organisation", "visibility.private": "Moi seul (et les personnes avec qui je le partage)",
+    "status.new": "Nouveau", "status.open": "Ouvert", "status.in_progress": "En cours", "status.awaiting_customer": "En attente de votre réponse",
+    "status.resolved": "Résolu", "status.closed": "Fermé",
+    "ticket.type": "Type", "ticket.priority": "Priorité", "ticket.status": "Statut", "ticket.created": "Créé",
+    "ticket.visibility": "Visibilité", "ticket.history": "Historique", "ticket.addNote": "Ajouter une note",
+    "ticket.noteTitle": "Titre (facultatif)", "ticket.noteText": "Texte", "ticket.notify": "Prévenir aussi (adresses séparées par des points-virgules)",
+    "ticket.send": "Ajouter la note", "ticket.close": "Fermer le ticket", "ticket.reopen": "Rouvrir le ticket",
+    "ticket.noteAdded": "Note ajoutée.", "ticket.closed": "Ticket fermé.", "ticket.reopened": "Ticket rouvert.",
+    "event.created": "Ticket ouvert", "event.note": "Note", "event.status_changed": "Statut : {from} → {to}",
+    "event.priority_changed": "Priorité : {from} → {to}", "event.assigned": "Attribué", "event.escalated": "Transmis à {group}",
+    "event.visibility_changed": "Visibilité modifiée", "event.participant_added": "Partagé avec {email}",
+    "event.participant_removed": "N'est plus partagé avec {email}", "event.attachment_added": "Fichier ajouté : {file}",
+    "event.internal": "Note interne (support uniquement)",
+    "guest.title": "Envoyer une demande sans compte", "guest.name": "Votre nom", "guest.email": "E-mail",
+    "guest.phone": "Téléphone", "guest.urgency": "Urgence", "guest.urgent": "Urgent", "guest.notUrgent": "Pas urgent",
+    "guest.category": "Catégorie", "guest.company": "Nom de l'entreprise", "guest.product": "Produit ou application",
+    "guest.serial": "Numéro de série ou identifiant de télémaintenance", "guest.description": "Description",
+    "guest.subject": "Titre (facultatif : sinon la première ligne de la description)", "guest.website": "Laissez vide",
+    "guest.submit": "Envoyer la demande", "guest.checking": "Vérification que vous n'êtes pas un robot…",
+    "guest.sent": "Merci. Consultez vos e-mails : nous vous avons envoyé le numéro du ticket et un lien privé pour le suivre.",
+    "access.title": "Suivre un ticket existant", "access.key": "Clé d'accès (du lien reçu par e-mail)",
+    "access.open": "Ouvrir le ticket",
+    "required": "(obligatoire)", "error.generic": "Une erreur est survenue : {detail}", "error.network": "Le service est injoignable ; vérifiez votre connexion et réessayez.",
+    "loading": "Chargement…", "signout.done": "Vous êtes déconnecté(e).",
+  },
+};
+
+export const languages = Object.keys(catalogs);
+
+export function language() {
+  const saved = localStorage.getItem("sd-language");
+  return languages.includes(saved) ? saved : "en";
+}
+
+export function setLanguage(code) {
+  if (languages.includes(code)) localStorage.setItem("sd-language", code);
+}
+
+/** The text of `key` in the current language, `{name}` filled from `args`. */
+export function t(key, args = {}) {
+  const text = catalogs[language()][key] ?? catalogs.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in args ? String(args[name]) : whole));
+}
+
+export function formatDate(iso) {
+  return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+/** For tests: every key must exist in every language. */
+export function missingKeys() {
+  const keys = new Set(Object.values(catalogs).flatMap((c) => Object.keys(c)));
+  return languages.flatMap((l) => [...keys].filter((k) => !(k in catalogs[l])).map((k) => `${l}:${k}`));
+}
