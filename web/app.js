@@ -123,6 +123,7 @@ function renderNav() {
     ? account.role === "agent"
       ? [link("/support", t("nav.support")), h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
       : [link("/", t("nav.home")), link("/tickets-list", t("nav.mine")), link("/new-ticket", t("nav.new")),
+         link("/profile", t("nav.profile")), link("/change-password", t("nav.password")),
          h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
     : [link("/sign-in", t("nav.signin")), link("/guest", t("nav.guest")), link("/access", t("nav.access"))];
   document.getElementById("nav").replaceChildren(h("ul", {}, items.map((item) => h("li", {}, item))));
@@ -156,11 +157,17 @@ function signInPage() {
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     await signIn(v.email, v.password);
     renderNav();
-    go(currentAccount().role === "agent" ? "/support" : "/");
+    const account = currentAccount();
+    go(account.role === "agent" ? "/support" : account.show_landing_page === false ? "/tickets-list" : "/");
+    if (account.language && account.language !== language()) {
+      setLanguage(account.language);
+      renderNav();
+      route();
+    }
   }) },
   field("email", t("signin.email"), h("input", { type: "email", autocomplete: "username" }), { required: true }),
   field("password", t("signin.password"), h("input", { type: "password", autocomplete: "current-password" }), { required: true }),
-  h("div", { class: "actions" }, h("button", { type: "submit" }, t("signin.submit"))));
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("signin.submit")), link("/forgot-password", t("signin.forgot"))));
   show(t("signin.title"), form);
 }
 
@@ -343,6 +350,112 @@ async function accessPage() {
   show(t("access.title"), form);
 }
 
+/** The secret of an emailed link, from the fragment (never sent to servers), removed from the address bar. */
+function linkToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  if (token) history.replaceState(null, "", location.pathname);
+  return token;
+}
+
+function passwordInput(autocomplete) {
+  return h("input", { type: "password", autocomplete, minlength: "10", maxlength: "128" });
+}
+
+function forgotPage() {
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    const answer = await anonymous("POST", "/auth/password-reset", { email: v.email });
+    show(t("forgot.title"), h("p", { class: "notice", role: "status" }, answer.message));
+  }) },
+  h("p", {}, t("forgot.help")),
+  field("email", t("signin.email"), h("input", { type: "email", autocomplete: "email" }), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("forgot.submit"))));
+  show(t("forgot.title"), form);
+}
+
+function resetPage() {
+  const token = linkToken();
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    await anonymous("POST", "/auth/password-reset/confirm", { token, password: v.password, password_confirmation: v.password_confirmation });
+    show(t("reset.title"), h("p", { class: "notice", role: "status" }, t("reset.done")), link("/sign-in", t("nav.signin"), { class: "button" }));
+  }) },
+  field("password", t("reset.password"), passwordInput("new-password"), { required: true }),
+  field("password_confirmation", t("reset.confirm"), passwordInput("new-password"), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("reset.submit"))));
+  show(t("reset.title"), form);
+}
+
+function invitationPage() {
+  const token = linkToken();
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    await anonymous("POST", "/auth/invitations/accept", { token, first_name: v.first_name, last_name: v.last_name,
+      password: v.password, password_confirmation: v.password_confirmation });
+    await restore();
+    renderNav();
+    go("/");
+  }) },
+  field("first_name", t("invite.first"), h("input", { type: "text", autocomplete: "given-name" }), { required: true }),
+  field("last_name", t("invite.last"), h("input", { type: "text", autocomplete: "family-name" }), { required: true }),
+  field("password", t("reset.password"), passwordInput("new-password"), { required: true }),
+  field("password_confirmation", t("reset.confirm"), passwordInput("new-password"), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("invite.submit"))));
+  show(t("invite.title"), form);
+}
+
+async function confirmEmailPage() {
+  const account = await anonymous("POST", "/account/email/confirm", { token: linkToken() });
+  show(t("confirmEmail.title"), h("p", { class: "notice", role: "status" }, t("confirmEmail.done", { email: account.email })));
+}
+
+function passwordPage() {
+  const form = h("form", { onsubmit: onSubmit(async (v, form) => {
+    await api("POST", "/account/password", v);
+    await restore();
+    form.reset();
+    announce(t("password.done"));
+    form.prepend(h("p", { class: "notice", role: "status" }, t("password.done")));
+  }) },
+  field("current_password", t("password.current"), passwordInput("current-password"), { required: true }),
+  field("new_password", t("password.new"), passwordInput("new-password"), { required: true }),
+  field("new_password_confirmation", t("password.confirm"), passwordInput("new-password"), { required: true }),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("password.submit"))));
+  show(t("password.title"), form);
+}
+
+async function profilePage() {
+  const p = await api("GET", "/account/profile");
+  const text = (name, label, autocomplete, required = false) =>
+    field(name, label, h("input", { type: name === "email" ? "email" : "text", value: p[name] || "", autocomplete }), { required });
+  const check = (name, label) => h("div", { class: "field", "data-field": name },
+    h("label", {}, h("input", { type: "checkbox", name, checked: p[name] !== false }), " ", label));
+  const form = h("form", { onsubmit: onSubmit(async (v, form) => {
+    const body = { prefix: v.prefix || null, first_name: v.first_name, last_name: v.last_name, title: v.title || null,
+      office_phone: v.office_phone || null, extension: v.extension || null, mobile: v.mobile || null, email: v.email,
+      language: v.language, show_landing_page: "show_landing_page" in v, notify_updates: "notify_updates" in v };
+    if (v.current_password) body.current_password = v.current_password;
+    const saved = await api("PUT", "/account/profile", body);
+    setLanguage(saved.language);
+    renderNav();
+    await profilePage();
+    const message = saved.pending_email ? t("profile.pending", { email: saved.pending_email }) : t("profile.saved");
+    main.querySelector("form").prepend(h("p", { class: "notice", role: "status" }, message));
+    announce(message);
+  }) },
+  text("prefix", t("profile.prefix"), "honorific-prefix"),
+  text("first_name", t("profile.first"), "given-name", true),
+  text("last_name", t("profile.last"), "family-name", true),
+  text("title", t("profile.jobTitle"), "organization-title"),
+  text("office_phone", t("profile.office"), "tel"),
+  text("extension", t("profile.extension"), "tel-extension"),
+  text("mobile", t("profile.mobile"), "tel"),
+  text("email", t("profile.email"), "email", true),
+  field("current_password", t("profile.currentPassword"), passwordInput("current-password")),
+  field("language", t("profile.language"), select([["en", "English"], ["fr", "Français"]], p.language)),
+  check("show_landing_page", t("profile.landing")),
+  check("notify_updates", t("profile.notify")),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("profile.save"))));
+  show(t("profile.title"), form);
+}
+
 // --- routing -------------------------------------------------------------------
 
 const pages = [
@@ -353,6 +466,12 @@ const pages = [
   [/^\/ticket\/([^/]+)$/, ticketPage, { signedIn: true }],
   [/^\/guest$/, guestPage],
   [/^\/access$/, accessPage],
+  [/^\/forgot-password$/, forgotPage],
+  [/^\/reset-password$/, resetPage],
+  [/^\/invitation$/, invitationPage],
+  [/^\/confirm-email$/, confirmEmailPage],
+  [/^\/change-password$/, passwordPage, { signedIn: true }],
+  [/^\/profile$/, profilePage, { signedIn: true }],
 ];
 
 async function route() {

@@ -79,7 +79,11 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 900 
 const page = await context.newPage();
 page.on("pageerror", (error) => expect(false, `no script error: ${error.message}`));
 page.on("console", (message) => {
-  if (message.type() === "error" && !message.text().includes("401")) console.error(`     console: ${message.text()}`);
+  if (message.type() !== "error") return;
+  // The page must never need what the Content Security Policy forbids.
+  if (message.text().includes("Content Security Policy")) expect(false, `no CSP violation: ${message.text()}`);
+  // 401s are the silent session check of a visitor who is not signed in.
+  else if (!message.text().includes("401")) console.log(`     console: ${message.text()}`);
 });
 
 // --- A guest submits, then follows the ticket from the emailed link. ---------
@@ -173,6 +177,45 @@ await page.getByRole("button", { name: "Se déconnecter" }).click();
 await page.getByRole("heading", { name: "Connexion" }).waitFor();
 expect(true, "French sign-in page after signing out");
 await page.getByLabel("Langue").selectOption("en");
+
+// --- Profile and password pages; a forgotten password reset from the email. --
+await signInAs("ann@acme.example", "orchid-lantern-42");
+await page.getByRole("link", { name: "Profile" }).click();
+await page.getByLabel(/^Mobile/).fill("+33 6 12 34 56 78");
+await page.getByRole("button", { name: "Save" }).click();
+await page.getByText("Profile saved.").first().waitFor();
+expect((await page.getByLabel(/^Mobile/).inputValue()) === "+33 6 12 34 56 78", "the profile keeps the change");
+await accessible(page, "profile");
+await page.getByRole("link", { name: "Change password" }).click();
+await page.getByLabel(/^Current password/).fill("not my password");
+await page.getByLabel(/^New password/).fill("amber-thistle-73");
+await page.getByLabel(/^Confirm the new password/).fill("amber-thistle-73");
+await page.getByRole("button", { name: "Change password" }).click();
+await page.locator("[aria-invalid=true]").waitFor();
+expect((await page.locator(".error:not([hidden])").textContent()).includes("current password"), "a wrong current password is shown next to its field");
+await accessible(page, "change-password");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
+
+await page.getByRole("link", { name: "Forgot your password?" }).click();
+await accessible(page, "forgot-password");
+await page.getByLabel(/^Email/).fill("bob@acme.example");
+await page.getByRole("button", { name: "Send the link" }).click();
+await page.getByText("If an account exists").waitFor();
+const resetMail = await waitForMail("bob@acme.example", seen);
+expect(resetMail !== null, "the reset email is in the outbox");
+await page.goto(resetMail.match(/https?:\/\/\S+\/reset-password#token=[A-Za-z0-9_-]+/)[0]);
+await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+expect(!page.url().includes("token="), "the reset token is removed from the address bar");
+await accessible(page, "reset-password");
+await page.getByLabel(/^New password/).fill("silver-thimble-61");
+await page.getByLabel(/^Confirm the new password/).fill("silver-thimble-61");
+await page.getByRole("button", { name: "Save the password" }).click();
+await page.getByText("Your password is set.").waitFor();
+await signInAs("bob@acme.example", "silver-thimble-61");
+expect(!page.url().endsWith("/sign-in"), "Bob signs in with the new password");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
 
 // No token ever lands in web storage.
 const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
