@@ -251,6 +251,7 @@ function ticketView(ticket, base, reload) {
       event.text ? h("pre", { class: "text" }, event.text) : null)));
   const noteForm = h("form", { onsubmit: onSubmit(async (v, form) => {
     const body = { text: v.text };
+    if (v.internal) body.internal = true;
     if (v.title) body.title = v.title;
     if (v.notify) body.notify = v.notify;
     await (base.startsWith("/access/") ? anonymous : api)("POST", `${base}/notes`, body);
@@ -269,6 +270,62 @@ function ticketView(ticket, base, reload) {
     announce(t(completed ? "ticket.reopened" : "ticket.closed"));
     await reload();
   }) }, h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t(completed ? "ticket.reopen" : "ticket.close"))));
+  const isGuest = base.startsWith("/access/");
+  const call = isGuest ? anonymous : api;
+  const agent = currentAccount()?.role === "agent";
+  const extra = [];
+  // Attachments: pick a file, upload it to the signed link with a progress bar.
+  const progress = h("progress", { max: "100", value: "0", hidden: true, "aria-label": t("attach.title") });
+  const attachForm = h("form", { onsubmit: onSubmit(async (v, form) => {
+    const file = form.querySelector("input[type=file]").files[0];
+    if (!file) return;
+    const grant = await call("POST", `${base}/attachments`, { file_name: file.name, content_type: file.type || "application/octet-stream", size: file.size });
+    progress.hidden = false;
+    announce(t("attach.progress", { name: file.name }));
+    await upload(grant.upload, file, (done) => { progress.value = done; });
+    form.reset();
+    progress.hidden = true;
+    announce(t("attach.done", { name: file.name }));
+    await reload();
+  }) },
+  field("file_name", t("attach.file"), h("input", { type: "file" }), { required: true }),
+  progress,
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("attach.upload"))));
+  extra.push(h("h2", {}, t("attach.title")), attachForm);
+  if (agent) {
+    const internal = noteForm.querySelector(".actions");
+    internal.before(h("div", { class: "field" }, h("label", {}, h("input", { type: "checkbox", name: "internal" }), " ", t("support.internal"))));
+    const triage = h("form", { onsubmit: onSubmit(async (v) => {
+      const body = { status: v.status, priority: v.priority, version: ticket.version };
+      if (v.assign_me) body.assignee_id = "me";
+      if (v.group) body.group = v.group;
+      await api("PATCH", base, body);
+      announce(t("support.updated"));
+      await reload();
+    }) },
+    field("status", t("ticket.status"), select(["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)]), ticket.status)),
+    field("priority", t("ticket.priority"), select(["low", "normal", "high", "urgent"].map((k) => [k, t(`priority.${k}`)]), ticket.priority)),
+    field("group", t("support.group"), h("input", { type: "text", value: ticket.group || "" })),
+    h("div", { class: "field" }, h("label", {}, h("input", { type: "checkbox", name: "assign_me", checked: !!ticket.assignee_id }), " ", t("support.assignMe"))),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("support.update"))));
+    extra.push(h("h2", {}, t("support.update")), triage);
+  } else if (!isGuest && currentAccount()?.id === ticket.requester_id) {
+    const share = h("form", { onsubmit: onSubmit(async (v, form) => {
+      await api("POST", `${base}/participants`, { emails: v.emails });
+      form.reset();
+      announce(t("share.done"));
+      await reload();
+    }) },
+    field("emails", t("share.emails"), h("input", { type: "text" }), { required: true }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("share.submit"))));
+    const visibility = h("form", { onsubmit: onSubmit(async (v) => {
+      await api("PATCH", base, { visibility: v.visibility });
+      await reload();
+    }) },
+    field("visibility", t("share.visibility"), select(["organization", "private"].map((k) => [k, t(`visibility.${k}`)]), ticket.visibility)),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t("share.setVisibility"))));
+    extra.push(h("h2", {}, t("share.title")), share, visibility);
+  }
   show(`${ticket.number} · ${ticket.title}`,
     h("dl", { class: "meta" },
       h("dt", {}, t("ticket.status")), h("dd", { "data-status": ticket.status }, t(`status.${ticket.status}`)),
@@ -277,7 +334,56 @@ function ticketView(ticket, base, reload) {
       h("dt", {}, t("ticket.visibility")), h("dd", {}, t(`visibility.${ticket.visibility}`)),
       h("dt", {}, t("ticket.created")), h("dd", {}, formatDate(ticket.created_at))),
     h("h2", {}, t("ticket.history")), history,
-    h("h2", {}, t("ticket.addNote")), noteForm, statusForm);
+    h("h2", {}, t("ticket.addNote")), noteForm, statusForm, ...extra);
+}
+
+/** PUTs `file` to a presigned request, reporting progress in percent. */
+function upload(request, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(request.method, request.url);
+    for (const [name, value] of request.headers) {
+      // The browser sets Content-Length itself; it must not be set by script.
+      if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (event) => { if (event.lengthComputable) onProgress(Math.round((event.loaded / event.total) * 100)); };
+    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new Error(xhr.responseText.trim() || `HTTP ${xhr.status}`)));
+    xhr.onerror = () => reject(new ApiError(0, { detail: "network" }));
+    xhr.send(file);
+  });
+}
+
+async function supportPage() {
+  const params = new URLSearchParams(location.search);
+  const assignee = params.get("assignee") || "anyone";
+  const priority = params.get("priority") || "";
+  const filters = h("form", { onsubmit: (event) => {
+    event.preventDefault();
+    const v = values(event.currentTarget);
+    const query = new URLSearchParams({ assignee: v.assignee });
+    if (v.priority) query.set("priority", v.priority);
+    go(`/support?${query}`);
+  } },
+  field("assignee", t("support.assignee"), select([["anyone", t("support.anyone")], ["me", t("support.me")], ["nobody", t("support.nobody")]], assignee)),
+  field("priority", t("support.priority"), select([["", t("support.any")], ...["urgent", "high", "normal", "low"].map((k) => [k, t(`priority.${k}`)])], priority)),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
+  const body = h("tbody");
+  const more = h("div", { class: "actions" });
+  show(t("support.title"), filters, h("table", {}, h("thead", {}, h("tr", {},
+    ["col.number", "col.title", "col.status", "support.waiting", "support.priority"].map((k) => h("th", { scope: "col" }, t(k))))), body), more);
+  const load = async (cursor) => {
+    const query = new URLSearchParams({ assignee, limit: "25" });
+    if (priority) query.set("priority", priority);
+    if (cursor) query.set("cursor", cursor);
+    const page = await api("GET", `/agent/tickets?${query}`);
+    for (const ticket of page.tickets) {
+      body.append(h("tr", {}, h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
+        h("td", {}, t(`status.${ticket.status}`)), h("td", {}, formatDate(ticket.waiting_since)), h("td", {}, t(`priority.${ticket.priority}`))));
+    }
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("support.empty"))));
+    more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
+  };
+  await load(null);
 }
 
 async function ticketPage(number) {
@@ -472,6 +578,7 @@ const pages = [
   [/^\/confirm-email$/, confirmEmailPage],
   [/^\/change-password$/, passwordPage, { signedIn: true }],
   [/^\/profile$/, profilePage, { signedIn: true }],
+  [/^\/support$/, supportPage, { signedIn: true }],
 ];
 
 async function route() {

@@ -138,6 +138,11 @@ await page.getByRole("button", { name: "Save", exact: true }).click();
 await page.getByRole("heading", { level: 1 }).filter({ hasText: "VPN drops every hour" }).waitFor();
 const number = (await heading(page)).split(" ")[0];
 expect(/^T\d{8}\.\d{4}$/.test(number), `the ticket has a number (${number})`);
+// An attachment, uploaded to the signed link with a progress bar.
+await page.getByLabel(/^Add a file/).setInputFiles({ name: "vpn-client.txt", mimeType: "text/plain", buffer: Buffer.from("vpn client log\n".repeat(20000)) });
+await page.getByRole("button", { name: "Upload" }).click();
+await page.getByText("File added: vpn-client.txt").waitFor();
+expect(true, "the attachment is uploaded, checked and in the history");
 await accessible(page, "ticket");
 await page.getByRole("link", { name: "My tickets" }).click();
 await page.getByRole("link", { name: number }).waitFor();
@@ -153,15 +158,33 @@ expect(true, "a colleague sees it in Organization tickets");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
-// Support replies (through the API, as the support view would).
-const samLogin = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
-const reply = await fetch(`${base}/tickets/${number}/notes`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${samLogin.access_token}` }, body: JSON.stringify({ text: "Please update the VPN client to 5.2." }) });
-expect(reply.status === 201, "support replied");
+// Support finds it in the queue, takes it, replies, and leaves an internal note.
+await signInAs("sam@support.example", "harbor-violet-93");
+await page.getByRole("heading", { name: "Support queue" }).waitFor();
+await accessible(page, "support-queue");
+await page.getByRole("link", { name: number }).click();
+await page.getByRole("heading", { level: 1 }).filter({ hasText: number }).waitFor();
+await page.getByLabel(/^Text/).fill("Please update the VPN client to 5.2.");
+await page.getByRole("button", { name: "Add note" }).click();
+await page.locator("ol.history").getByText("Please update the VPN client to 5.2.").waitFor();
+await page.getByLabel(/^Text/).fill("Known bug in 5.1, see KB-12.");
+await page.getByLabel("Internal note (support only)").check();
+await page.getByRole("button", { name: "Add note" }).click();
+await page.locator("ol.history .internal").getByText("KB-12").waitFor();
+await page.getByLabel(/^Status/).selectOption("in_progress");
+await page.getByLabel("Assign to me").check();
+await page.getByRole("button", { name: "Update the ticket" }).click();
+await page.locator("[data-status=in_progress]").waitFor();
+expect(true, "support replied, noted internally and took the ticket");
+await accessible(page, "support-ticket");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
 
 await signInAs("ann@acme.example", "orchid-lantern-42");
 await page.goto(`${base}/ticket/${number}`);
 await page.getByText("Please update the VPN client to 5.2.").waitFor();
 expect(true, "the customer sees the reply");
+expect((await page.getByText("KB-12").count()) === 0, "but not the internal note");
 await page.getByRole("button", { name: "Close the ticket" }).click();
 await page.getByRole("button", { name: "Reopen the ticket" }).waitFor();
 expect((await page.locator("[data-status]").textContent()) === "Closed", "the customer closed it");
