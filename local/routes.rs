@@ -42,6 +42,7 @@ handlers!(
     update_ticket,
     agent_queue,
     attachments,
+    announcements,
 );
 
 pub fn routes() -> Vec<Route> {
@@ -108,6 +109,8 @@ pub fn routes() -> Vec<Route> {
             update_ticket,
         ),
         route(Method::GET, "/agent/tickets", "agent-queue", agent_queue),
+        route(Method::GET, "/announcements", "announcements", announcements),
+        route(Method::POST, "/announcements", "announcements", announcements),
         route(
             Method::POST,
             "/tickets/{number}/attachments",

@@ -142,12 +142,25 @@ async function doSignOut() {
 
 // --- pages ---------------------------------------------------------------------
 
-function homePage() {
+/** The current announcements, in the interface's language. */
+async function banner() {
+  try {
+    const { announcements } = await anonymous("GET", "/announcements");
+    if (!announcements.length) return null;
+    return h("section", { class: "notice", "aria-label": t("home.announcements") },
+      announcements.map((a) => h("p", {}, language() === "fr" ? a.message_fr : a.message_en)));
+  } catch {
+    return null; // The banner is a courtesy: the page works without it.
+  }
+}
+
+async function homePage() {
+  const news = await banner();
   if (!currentAccount()) {
-    return show(t("home.title"), h("p", {}, t("home.anonymous")),
+    return show(t("home.title"), news, h("p", {}, t("home.anonymous")),
       h("p", { class: "actions" }, link("/sign-in", t("nav.signin"), { class: "button" }), link("/guest", t("nav.guest"), { class: "button" })));
   }
-  show(t("home.title"), h("div", { class: "boxes" },
+  show(t("home.title"), news, h("div", { class: "boxes" },
     link("/new-ticket", t("home.create"), { class: "box" }),
     link("/tickets-list", t("home.mine"), { class: "box" }),
     link("/tickets-list?scope=organization&status=all", t("home.search"), { class: "box" })));
@@ -212,6 +225,14 @@ function newTicketPage() {
     const body = { request_type: v.request_type, priority: v.priority, title: v.title, description: v.description,
       product: v.product || null, serial_number: v.serial_number || null, visibility: v.visibility };
     const ticket = await api("POST", "/tickets", body);
+    const files = [...form.querySelector("input[type=file]").files];
+    const bars = form.querySelector(".uploads");
+    for (const file of files) {
+      const bar = h("progress", { max: "100", value: "0", "aria-label": t("attach.progress", { name: file.name }) });
+      bars.append(h("p", {}, file.name, " ", bar));
+      const grant = await api("POST", `/tickets/${ticket.number}/attachments`, { file_name: file.name, content_type: file.type || "application/octet-stream", size: file.size });
+      await upload(grant.upload, file, (done) => { bar.value = done; });
+    }
     announce(t("new.saved", { number: ticket.number }));
     if (submitter && submitter.value === "another") { form.reset(); form.querySelector("select").focus(); }
     else go(`/ticket/${ticket.number}`);
@@ -223,6 +244,8 @@ function newTicketPage() {
   field("product", t("new.product"), h("input", { type: "text" })),
   field("serial_number", t("new.serial"), h("input", { type: "text" })),
   field("visibility", t("new.visibility"), select(["organization", "private"].map((k) => [k, t(`visibility.${k}`)]), "organization")),
+  field("files", t("new.files"), h("input", { type: "file", multiple: true })),
+  h("div", { class: "uploads", "aria-live": "polite" }),
   h("div", { class: "actions" },
     h("button", { type: "submit", value: "save" }, t("new.save")),
     h("button", { type: "submit", value: "another", class: "secondary" }, t("new.saveAnother")),

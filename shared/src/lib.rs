@@ -7,6 +7,7 @@
 //! Functions under `functions/` only parse, call a use case and render.
 
 pub mod accounts;
+pub mod announcements;
 pub mod api;
 pub mod app;
 pub mod attachments;

@@ -126,7 +126,16 @@ await page.getByLabel(/^Password/).fill("wrong password");
 await page.getByRole("button", { name: "Sign in" }).click();
 await page.getByRole("alert").waitFor();
 expect((await page.getByRole("alert").textContent()).includes("wrong"), "a wrong password is explained");
+// Support's announcement shows on the landing page, in the reader's language.
+const samSession = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+const announced = await fetch(`${base}/announcements`, { method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${samSession.access_token}` },
+  body: JSON.stringify({ message_en: "Planned maintenance on Saturday.", message_fr: "Maintenance prévue samedi.", ends_at: new Date(Date.now() + 86400000).toISOString() }) });
+expect(announced.status === 201, "support posted an announcement");
 await signInAs("ann@acme.example", "orchid-lantern-42");
+await page.getByText("Planned maintenance on Saturday.").waitFor();
+expect(true, "the announcement is on the landing page");
 await accessible(page, "landing");
 await page.getByRole("link", { name: "Create a ticket" }).click();
 await accessible(page, "new-ticket");
@@ -134,6 +143,7 @@ await page.getByRole("button", { name: "Save", exact: true }).click();
 expect(await page.getByLabel(/^Title/).evaluate((e) => !e.checkValidity()), "required fields are checked before sending");
 await page.getByLabel(/^Title/).fill("VPN drops every hour");
 await page.getByLabel(/^Description/).fill("Since Monday the VPN disconnects every hour.");
+await page.getByLabel(/^Attachments/).setInputFiles({ name: "screenshot.png", mimeType: "image/png", buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096)]) });
 await page.getByRole("button", { name: "Save", exact: true }).click();
 await page.getByRole("heading", { level: 1 }).filter({ hasText: "VPN drops every hour" }).waitFor();
 const number = (await heading(page)).split(" ")[0];
@@ -142,6 +152,7 @@ expect(/^T\d{8}\.\d{4}$/.test(number), `the ticket has a number (${number})`);
 await page.getByLabel(/^Add a file/).setInputFiles({ name: "vpn-client.txt", mimeType: "text/plain", buffer: Buffer.from("vpn client log\n".repeat(20000)) });
 await page.getByRole("button", { name: "Upload" }).click();
 await page.getByText("File added: vpn-client.txt").waitFor();
+expect((await page.getByText("File added: screenshot.png").count()) === 1, "the file chosen on the new-ticket form was uploaded too");
 expect(true, "the attachment is uploaded, checked and in the history");
 await accessible(page, "ticket");
 await page.getByRole("link", { name: "My tickets" }).click();

@@ -425,3 +425,23 @@ pub fn attachment_item(
 pub fn attachment_from_item(item: &Item) -> Result<crate::attachments::Attachment, StoreError> {
     from_item(item, "attachment")
 }
+
+/// All announcements share one small partition, ordered by end time.
+pub const ANNOUNCEMENTS_PARTITION: &str = "ANNOUNCEMENTS";
+
+pub fn announcement_item(announcement: &crate::announcements::Announcement) -> Result<Item, StoreError> {
+    let key = Key::new(
+        ANNOUNCEMENTS_PARTITION,
+        format!("{}#{}", sortable_time(announcement.ends_at), announcement.id),
+    );
+    let mut item = entity_item(key, "announcement", to_attributes(announcement)?);
+    item.0.insert(
+        super::EXPIRES_AT.into(),
+        announcement.ends_at.unix_timestamp().into(),
+    );
+    Ok(item)
+}
+
+pub fn announcement_from_item(item: &Item) -> Result<crate::announcements::Announcement, StoreError> {
+    from_item(item, "announcement")
+}

@@ -1,0 +1,26 @@
+//! `GET /announcements` (public: the banner on the landing page) and
+//! `POST /announcements` (support staff).
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use servicedesk_shared::announcements;
+use servicedesk_shared::{App, Error, Result, api};
+
+pub async fn handler(app: &App, req: Request) -> Response<Body> {
+    api::respond(route(app, &req).await)
+}
+
+async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
+    match *req.method() {
+        Method::GET => Ok(api::json(
+            StatusCode::OK,
+            &serde_json::json!({ "announcements": announcements::current(app).await? }),
+        )),
+        Method::POST => {
+            let actor = api::authenticate(app, req)?;
+            let created = announcements::create(app, &actor, api::json_body(req)?).await?;
+            Ok(api::json(StatusCode::CREATED, &created))
+        }
+        _ => Err(Error::NotFound("route")),
+    }
+}
