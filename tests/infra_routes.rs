@@ -151,3 +151,64 @@ fn the_notifier_consumes_the_stream_with_retries_and_a_dead_letter_queue() {
         Some("NEW_AND_OLD_IMAGES")
     );
 }
+
+/// CloudFront's glob: `*` matches any run of characters.
+fn glob(pattern: &str, path: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == path,
+        Some((prefix, rest)) => {
+            path.starts_with(prefix)
+                && (0..=path.len() - prefix.len()).any(|i| glob(rest, &path[prefix.len() + i..]))
+        }
+    }
+}
+
+#[test]
+fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
+    let template = template();
+    let behaviors =
+        template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+            .as_sequence()
+            .expect("cache behaviors");
+    let api_patterns: Vec<&str> = behaviors
+        .iter()
+        .filter(|b| b["TargetOriginId"].as_str() == Some("api"))
+        .map(|b| b["PathPattern"].as_str().unwrap())
+        .collect();
+    let to_api = |path: &str| api_patterns.iter().any(|p| glob(p, path));
+    for route in servicedesk::routes::routes() {
+        let example = route
+            .path
+            .replace("{number}", "T20261122.0001")
+            .replace("{key}", "k")
+            .replace("{id}", "i")
+            .replace("{email}", "a%40b.example");
+        assert!(
+            to_api(&example),
+            "{} {} must reach the API through the CDN",
+            route.method,
+            route.path
+        );
+    }
+    // The web front end's pages (web/app.js) must not be taken for API calls.
+    for page in [
+        "/",
+        "/sign-in",
+        "/forgot-password",
+        "/reset-password",
+        "/invitation",
+        "/confirm-email",
+        "/my-tickets",
+        "/new-ticket",
+        "/ticket/T20261122.0001",
+        "/guest",
+        "/access",
+        "/profile",
+        "/change-password",
+        "/support",
+        "/app.js",
+        "/styles.css",
+    ] {
+        assert!(!to_api(page), "{page} is a page of the site, not an API path");
+    }
+}

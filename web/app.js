@@ -122,7 +122,7 @@ function renderNav() {
   const items = account
     ? account.role === "agent"
       ? [link("/support", t("nav.support")), h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
-      : [link("/", t("nav.home")), link("/tickets-list", t("nav.mine")), link("/new-ticket", t("nav.new")),
+      : [link("/", t("nav.home")), link("/my-tickets", t("nav.mine")), link("/new-ticket", t("nav.new")),
          link("/profile", t("nav.profile")), link("/change-password", t("nav.password")),
          h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
     : [link("/sign-in", t("nav.signin")), link("/guest", t("nav.guest")), link("/access", t("nav.access"))];
@@ -162,8 +162,8 @@ async function homePage() {
   }
   show(t("home.title"), news, h("div", { class: "boxes" },
     link("/new-ticket", t("home.create"), { class: "box" }),
-    link("/tickets-list", t("home.mine"), { class: "box" }),
-    link("/tickets-list?scope=organization&status=all", t("home.search"), { class: "box" })));
+    link("/my-tickets", t("home.mine"), { class: "box" }),
+    link("/my-tickets?scope=organization&status=all", t("home.search"), { class: "box" })));
 }
 
 function signInPage() {
@@ -171,7 +171,7 @@ function signInPage() {
     await signIn(v.email, v.password);
     renderNav();
     const account = currentAccount();
-    go(account.role === "agent" ? "/support" : account.show_landing_page === false ? "/tickets-list" : "/");
+    go(account.role === "agent" ? "/support" : account.show_landing_page === false ? "/my-tickets" : "/");
     if (account.language && account.language !== language()) {
       setLanguage(account.language);
       renderNav();
@@ -192,7 +192,7 @@ async function listPage() {
   const filters = h("form", { onsubmit: (event) => {
     event.preventDefault();
     const v = values(event.currentTarget);
-    go(`/tickets-list?${new URLSearchParams({ scope: v.scope, status: v.status, q: v.q })}`);
+    go(`/my-tickets?${new URLSearchParams({ scope: v.scope, status: v.status, q: v.q })}`);
   } },
   field("scope", t("list.scope"), select([["mine", t("list.mine")], ["organization", t("list.organization")]], scope)),
   field("status", t("list.status"), select([["open", t("list.open")], ["completed", t("list.completed")], ["all", t("list.all")]], status)),
@@ -249,7 +249,7 @@ function newTicketPage() {
   h("div", { class: "actions" },
     h("button", { type: "submit", value: "save" }, t("new.save")),
     h("button", { type: "submit", value: "another", class: "secondary" }, t("new.saveAnother")),
-    link("/tickets-list", t("new.cancel"))));
+    link("/my-tickets", t("new.cancel"))));
   show(t("new.title"), form);
 }
 
@@ -590,7 +590,7 @@ async function profilePage() {
 const pages = [
   [/^\/$/, homePage],
   [/^\/sign-in$/, signInPage],
-  [/^\/tickets-list$/, listPage, { signedIn: true }],
+  [/^\/my-tickets$/, listPage, { signedIn: true }],
   [/^\/new-ticket$/, newTicketPage, { signedIn: true }],
   [/^\/ticket\/([^/]+)$/, ticketPage, { signedIn: true }],
   [/^\/guest$/, guestPage],

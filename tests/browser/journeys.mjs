@@ -163,7 +163,7 @@ await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
 await signInAs("bob@acme.example", "copper-meadow-17");
-await page.goto(`${base}/tickets-list?scope=organization&status=open`);
+await page.goto(`${base}/my-tickets?scope=organization&status=open`);
 await page.getByRole("link", { name: number }).waitFor();
 expect(true, "a colleague sees it in Organization tickets");
 await page.getByRole("button", { name: "Sign out" }).click();
