@@ -271,7 +271,12 @@ function ticketView(ticket, base, reload) {
     h("li", { class: event.internal ? "internal" : null },
       h("p", {}, h("strong", {}, eventText(event)), " ", h("span", { class: "when" }, formatDate(event.at))),
       event.internal ? h("p", {}, t("event.internal")) : null,
-      event.text ? h("pre", { class: "text" }, event.text) : null)));
+      event.text ? h("pre", { class: "text" }, event.text) : null,
+      event.type === "attachment_added" ? h("button", { type: "button", class: "secondary", onclick: async () => {
+        const call = base.startsWith("/access/") ? anonymous : api;
+        const download = await call("GET", `${base}/attachments/${encodeURIComponent(event.attachment_id)}`);
+        location.assign(download.url);
+      } }, t("attach.download", { name: event.file_name })) : null)));
   const noteForm = h("form", { onsubmit: onSubmit(async (v, form) => {
     const body = { text: v.text };
     if (v.internal) body.internal = true;
@@ -621,10 +626,20 @@ async function route() {
 window.addEventListener("popstate", route);
 const chooser = document.getElementById("lang");
 chooser.value = language();
-chooser.addEventListener("change", () => {
+chooser.addEventListener("change", async () => {
   setLanguage(chooser.value);
   renderNav();
-  route();
+  await route();
+  // Signed in: the choice is kept in the profile, so emails follow it too.
+  if (currentAccount() && currentAccount().language !== chooser.value) {
+    try {
+      const profile = await api("GET", "/account/profile");
+      await api("PUT", "/account/profile", { ...profile, id: undefined, role: undefined, organization_id: undefined, language: chooser.value });
+      currentAccount().language = chooser.value;
+    } catch {
+      // The interface already switched; the profile keeps its language.
+    }
+  }
 });
 
 await restore();

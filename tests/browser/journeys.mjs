@@ -213,8 +213,12 @@ expect(true, "French sign-in page after signing out");
 await page.getByLabel("Langue").selectOption("en");
 
 // --- Profile and password pages; a forgotten password reset from the email. --
+await page.evaluate(() => localStorage.clear());
 await signInAs("ann@acme.example", "orchid-lantern-42");
-await page.getByRole("link", { name: "Profile" }).click();
+await page.getByRole("link", { name: "Profil", exact: true }).waitFor();
+expect((await page.locator("html").getAttribute("lang")) === "fr", "Ann's choice of French was kept in her profile");
+await page.locator("#lang").selectOption("en");
+await page.getByRole("link", { name: "Profile", exact: true }).click();
 await page.getByLabel(/^Mobile/).fill("+33 6 12 34 56 78");
 await page.getByRole("button", { name: "Save" }).click();
 await page.getByText("Profile saved.").first().waitFor();
@@ -250,6 +254,38 @@ await signInAs("bob@acme.example", "silver-thimble-61");
 expect(!page.url().endsWith("/sign-in"), "Bob signs in with the new password");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
+
+// --- An invitation accepted from the emailed link. ---------------------------
+const samAgain = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+const invited = await fetch(`${base}/admin/invitations`, { method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${samAgain.access_token}` },
+  body: JSON.stringify({ email: "cleo@acme.example", organization_id: "demo-acme", language: "fr" }) });
+expect(invited.status === 202, "support invited Cleo");
+const invitation = await waitForMail("cleo@acme.example", seen);
+await page.goto(invitation.match(/https?:\/\/\S+\/invitation#token=[A-Za-z0-9_-]+/)[0]);
+await page.getByRole("heading", { name: "Accept your invitation" }).waitFor();
+await accessible(page, "invitation");
+await page.getByLabel(/^First name/).fill("Cleo");
+await page.getByLabel(/^Last name/).fill("Clark");
+await page.getByLabel(/^New password/).fill("quiet-harbour-58");
+await page.getByLabel(/^Confirm the new password/).fill("quiet-harbour-58");
+await page.getByRole("button", { name: "Create my account" }).click();
+await page.getByRole("link", { name: "Create a ticket" }).waitFor();
+expect(true, "Cleo's account is created and she is signed in");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
+
+// A key pasted by hand (someone who lost the link's page).
+await page.goto(`${base}/access`);
+await page.evaluate(() => sessionStorage.clear());
+await page.goto(`${base}/access`);
+await page.getByRole("heading", { name: "Check on an existing ticket" }).waitFor();
+await accessible(page, "access-form");
+await page.getByLabel(/^Access key/).fill("not-a-real-key");
+await page.getByRole("button", { name: "Open the ticket" }).click();
+await page.getByRole("alert").waitFor();
+expect(true, "an unknown key is refused with a message");
 
 // No token ever lands in web storage.
 const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
