@@ -45,6 +45,8 @@ async function accessible(page, name) {
   for (const [label, width] of [["desktop", 1280], ["phone", 360]]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: join(shots, `${name}-${label}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `${name} fits ${width} px without sideways scrolling (${overflow} px over)`);
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
