@@ -297,8 +297,27 @@ async fn refused_uploads(store: Arc<dyn ItemStore>) {
     assert_eq!(d.download(&d.ann, "T20261122.0002", &id).await.status, 404);
     assert_eq!(d.download(&d.ann, NUMBER, &id).await.status, 200);
 
+    // A verification that failed after moving the file is completed by the retry.
+    let granted = d.request(&d.ann, pdf_request(PDF.len())).await;
+    let id = granted.body["attachment"]["id"].as_str().unwrap().to_owned();
+    let pending = format!("pending/{NUMBER}/{id}");
+    let path = d.desk.blobs.path_of(&pending).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, PDF).unwrap();
+    use servicedesk_shared::blobs::BlobStore;
+    d.desk
+        .blobs
+        .promote(&pending, &format!("files/{NUMBER}/{id}"))
+        .await
+        .unwrap();
+    let verdict = attachments::verify(&d.desk.app, &pending).await.unwrap();
+    assert_eq!(verdict, attachments::Verdict::Available);
+    assert_eq!(d.download(&d.ann, NUMBER, &id).await.status, 200);
+    // Ids that cannot be ours are not looked up.
+    assert_eq!(d.download(&d.ann, NUMBER, &"x".repeat(2000)).await.status, 404);
+
     // At most 20 files per ticket (rejected ones do not count).
-    for _ in 0..(attachments::MAX_PER_TICKET - 1) {
+    for _ in 0..(attachments::MAX_PER_TICKET - 2) {
         assert_eq!(d.request(&d.ann, pdf_request(10)).await.status, 201);
     }
     let full = d.request(&d.ann, pdf_request(10)).await;

@@ -470,6 +470,126 @@ async fn people_who_opted_out_get_no_update_emails(store: Arc<dyn ItemStore>) {
     assert_eq!(d.desk.mail.take().len(), 1);
 }
 
+async fn second_review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.open_ticket().await;
+    // Customers of another organization never become participants.
+    let eve = servicedesk_shared::accounts::User {
+        id: servicedesk_shared::domain::UserId::parse("eve").unwrap(),
+        email: servicedesk_shared::domain::Email::parse("eve@globex.example").unwrap(),
+        role: servicedesk_shared::auth::Role::Customer,
+        organization_id: servicedesk_shared::domain::OrganizationId::parse("globex"),
+        profile: servicedesk_shared::accounts::Profile::named(
+            servicedesk_shared::accounts::Name::parse("first_name", "Eve").unwrap(),
+            servicedesk_shared::accounts::Name::parse("last_name", "Evans").unwrap(),
+            servicedesk_shared::i18n::Language::En,
+        ),
+        password_hash: None,
+        session_epoch: 0,
+        version: 1,
+    };
+    servicedesk_shared::accounts::create_user(&d.desk.app, &eve)
+        .await
+        .unwrap();
+    let cross = d
+        .call(
+            "update-ticket-share",
+            &d.ann,
+            Some(json!({"emails": "eve@globex.example"})),
+        )
+        .await;
+    assert_eq!(
+        (cross.status, cross.body["field"].as_str()),
+        (422, Some("emails")),
+        "{}",
+        cross.body
+    );
+
+    // Sharing again replaces the link; a rotated link is still revoked by removal.
+
+    assert_eq!(
+        d.call(
+            "update-ticket-share",
+            &d.ann,
+            Some(json!({"emails": "partner@example.net"}))
+        )
+        .await
+        .status,
+        200
+    );
+    let first = common::link_secret(
+        &d.desk
+            .mail
+            .take()
+            .into_iter()
+            .find(|m| m.to[0].as_str() == "partner@example.net")
+            .unwrap(),
+        "access",
+        "key",
+    );
+    assert_eq!(
+        d.call(
+            "update-ticket-share",
+            &d.ann,
+            Some(json!({"emails": "partner@example.net"}))
+        )
+        .await
+        .status,
+        200
+    );
+    let second = common::link_secret(
+        &d.desk
+            .mail
+            .take()
+            .into_iter()
+            .find(|m| m.to[0].as_str() == "partner@example.net")
+            .unwrap(),
+        "access",
+        "key",
+    );
+    let view = |key: &str| invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", key)]));
+    assert_eq!(view(&first).await.status, 404, "the earlier link is replaced");
+    assert_eq!(
+        invoke(&d.desk.app, fill(event("access-key-rotate"), &[("KEY", &second)]))
+            .await
+            .status,
+        202
+    );
+    let rotated = common::link_secret(&d.desk.mail.take().pop().unwrap(), "access", "key");
+    assert_eq!(view(&rotated).await.status, 200);
+    let mut remove = with_token(event("update-ticket-remove-participant"), Some(&d.ann));
+    remove["pathParameters"]["email"] = "partner@example.net".into();
+    assert_eq!(invoke(&d.desk.app, remove).await.status, 200);
+    assert_eq!(
+        view(&rotated).await.status,
+        404,
+        "removal revokes the rotated link too"
+    );
+
+    // Housekeeping on a closed ticket does not reopen it.
+    assert_eq!(d.patch(&d.ann, json!({"status": "closed"})).await.status, 200);
+    assert_eq!(
+        d.patch(&d.ann, json!({"visibility": "private"})).await.status,
+        200
+    );
+    assert_eq!(d.get(&d.ann).await.body["status"], "closed");
+
+    // One recipient failing does not hold back the others; the retry sends it once.
+    d.deliver().await;
+    d.note(
+        &d.sam,
+        json!({"text": "Closing remarks.", "notify": "boss@acme.example"}),
+    )
+    .await;
+    d.desk.mail.fail_next(1);
+    assert_eq!(notify::deliver_pending(&d.desk.app, 10).await.unwrap(), 0);
+    let first_round = d.desk.mail.take();
+    assert_eq!(first_round.len(), 1, "the other address got it: {first_round:?}");
+    let second_round = d.deliver().await;
+    assert_eq!(second_round.len(), 1);
+    assert_ne!(first_round[0].to, second_round[0].to, "each address once");
+}
+
 /// The id of the one pending notification.
 async fn pending_id(d: &Desk) -> String {
     use servicedesk_shared::store::{Index, Query};
@@ -516,4 +636,5 @@ on_both_backends!(
     notifications_survive_mail_failures_and_repeats,
     concurrent_notes_are_all_kept,
     people_who_opted_out_get_no_update_emails,
+    second_review_findings_stay_fixed,
 );

@@ -41,6 +41,21 @@ async fn token(client: &reqwest::Client, url: &str, email: &str) -> String {
         .to_owned()
 }
 
+/// Opens a ticket over HTTP; returns its number.
+async fn open_ticket(client: &reqwest::Client, url: &str, token: &str, title: &str) -> String {
+    let created: Value = client
+        .post(format!("{url}/tickets"))
+        .bearer_auth(token)
+        .json(&json!({"request_type": "question", "title": title, "description": "Details follow."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["number"].as_str().expect("a ticket number").to_owned()
+}
+
 #[tokio::test]
 async fn a_customer_opens_lists_and_reads_tickets_and_a_colleague_sees_them() {
     let (url, _) = start().await;
@@ -193,17 +208,8 @@ async fn the_local_notifier_writes_update_emails_to_the_outbox_folder() {
     let client = reqwest::Client::new();
     let ann = token(&client, &url, "ann@acme.example").await;
     let sam = token(&client, &url, "sam@support.example").await;
-    let created: Value = client
-        .post(format!("{url}/tickets"))
-        .bearer_auth(&ann)
-        .json(&json!({"request_type": "question", "title": "Invoice copy", "description": "Please send it again."}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let number = created["number"].as_str().unwrap();
+    let number = open_ticket(&client, &url, &ann, "Invoice copy").await;
+    let number = number.as_str();
     let answer = client
         .patch(format!("{url}/tickets/{number}"))
         .bearer_auth(&sam)
@@ -272,17 +278,7 @@ async fn attachments_upload_and_download_through_the_local_blob_endpoint() {
     let client = reqwest::Client::new();
     let ann = token(&client, &url, "ann@acme.example").await;
     let bob = token(&client, &url, "bob@acme.example").await;
-    let created: Value = client
-        .post(format!("{url}/tickets"))
-        .bearer_auth(&ann)
-        .json(&json!({"request_type": "incident", "title": "Logs attached", "description": "See the file."}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let number = created["number"].as_str().unwrap().to_owned();
+    let number = open_ticket(&client, &url, &ann, "Logs attached").await;
 
     // 25 MB of log text, sent as a stream in 64 KiB chunks.
     const SIZE: usize = 25 * 1024 * 1024;

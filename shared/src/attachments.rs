@@ -276,6 +276,8 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
         return Ok(Verdict::Ignored);
     }
     let problem = match app.blobs.size(key).await? {
+        // Checked and moved by an earlier try that failed afterwards: record it now.
+        None if app.blobs.size(&attachment.file_key()).await?.is_some() => None,
         None => return Ok(Verdict::Ignored),
         Some(size) if size != attachment.size => Some(format!(
             "the file has {size} bytes, {} were announced",
@@ -303,7 +305,9 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
         return Ok(Verdict::Rejected(reason));
     }
 
-    app.blobs.promote(key, &attachment.file_key()).await?;
+    if app.blobs.size(key).await?.is_some() {
+        app.blobs.promote(key, &attachment.file_key()).await?;
+    }
     attachment.status = AttachmentStatus::Available;
     let actor = match &attachment.uploader {
         Uploader {
@@ -354,8 +358,12 @@ fn content_problem(content_type: &str, head: &[u8]) -> Option<String> {
 
 /// Step 3: a short-lived link that downloads the file.
 pub async fn download(app: &App, actor: &Actor, number: &TicketNumber, id: &str) -> Result<PresignedRequest> {
-    crate::tickets::get(app, actor, number).await?;
     let not_found = || Error::NotFound("attachment");
+    // Ids are ours (UUIDs): anything else is not looked up.
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(not_found());
+    }
+    crate::tickets::get(app, actor, number).await?;
     let item = app
         .store
         .get(&model::attachment_key(number, id))

@@ -146,17 +146,23 @@ async fn commit(
 ) -> Result<(Ticket, Vec<TicketEvent>)> {
     let now = app.clock.now();
     let customer_side = !matches!(actor, Actor::Agent { .. });
+    // Something new from the customer side (a note, a file) on a resolved or
+    // closed ticket reopens it; housekeeping such as sharing does not.
+    let contributes = kinds
+        .iter()
+        .any(|k| matches!(k, EventKind::Note { .. } | EventKind::AttachmentAdded { .. }));
     if customer_side {
-        // Any customer update on a resolved or closed ticket reopens it.
         let sets_status = kinds.iter().any(|k| matches!(k, EventKind::StatusChanged { .. }));
-        if !sets_status && ticket.status.class() == StatusClass::Completed {
+        if contributes && !sets_status && ticket.status.class() == StatusClass::Completed {
             kinds.push(EventKind::StatusChanged {
                 from: ticket.status,
                 to: Status::Open,
             });
             set_status(&mut ticket, Status::Open, now);
         }
-        ticket.waiting_since = now;
+        if contributes {
+            ticket.waiting_since = now;
+        }
     }
     ticket.updated_at = now;
     ticket.version = before.version + 1;
@@ -445,11 +451,23 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
     if emails.is_empty() {
         return Err(Error::invalid("emails", "name at least one address"));
     }
+    let organization = visible_ticket(app, actor, number).await?.organization_id;
     let mut customers = Vec::new();
     let mut others = Vec::new();
     for email in emails {
         match find_user_by_email(app, &email).await? {
-            Some(user) if user.role == Role::Customer => customers.push((user.id, email)),
+            // Participants see the ticket as colleagues do: only within its organization.
+            Some(user) if user.role == Role::Customer => match (&user.organization_id, &organization) {
+                (Some(theirs), Some(ours)) if theirs == ours => customers.push((user.id, email)),
+                _ => {
+                    return Err(Error::invalid(
+                        "emails",
+                        format!(
+                            "{email} belongs to another organization; share with people of yours, or with addresses that have no account"
+                        ),
+                    ));
+                }
+            },
             Some(_) => {
                 return Err(Error::invalid(
                     "emails",

@@ -257,8 +257,13 @@ pub fn compose(app: &App, notification: &Notification, recipient: &Recipient) ->
 
 /// Sends a notification to each recipient who has not had it yet, then
 /// marks it delivered. Safe to call again for the same notification.
+/// Recipients are independent: one failing address neither stops the
+/// others nor, if the mail service refuses it for good, blocks the rest
+/// forever (it is logged and skipped); a passing failure leaves the
+/// notification pending for another try.
 pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
     let expires_at = (app.clock.now() + KEEP).unix_timestamp();
+    let mut retry: Option<crate::Error> = None;
     for recipient in &notification.recipients {
         let Some(message) = compose(app, notification, recipient) else {
             continue;
@@ -276,11 +281,20 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
             Err(StoreError::ConditionFailed) => continue,
             Err(other) => return Err(other.into()),
         }
-        if let Err(err) = app.mailer.send(&message).await {
-            // Release the claim so the retry sends it.
-            app.store.write(Write::Delete { key, condition: None }).await?;
-            return Err(err.into());
+        match app.mailer.send(&message).await {
+            Ok(()) => {}
+            Err(crate::mail::MailError::Rejected(reason)) => {
+                tracing::warn!(id = %notification.id, %reason, "the mail service refused this address; not retrying it");
+            }
+            Err(err) => {
+                // Release the claim so the next try sends it.
+                app.store.write(Write::Delete { key, condition: None }).await?;
+                retry.get_or_insert(err.into());
+            }
         }
+    }
+    if let Some(err) = retry {
+        return Err(err);
     }
     // Delivered: out of the pending index (the item expires later).
     app.store
@@ -315,7 +329,13 @@ pub async fn deliver_pending(app: &App, limit: u32) -> Result<usize> {
     let page = app.store.query(&query).await?;
     let mut delivered = 0;
     for item in &page.items {
-        let notification: Notification = model::outbox_from_item(item)?;
+        let notification: Notification = match model::outbox_from_item(item) {
+            Ok(notification) => notification,
+            Err(err) => {
+                tracing::error!(error = %err, "unreadable notification skipped");
+                continue;
+            }
+        };
         match deliver(app, &notification).await {
             Ok(()) => delivered += 1,
             Err(err) => {

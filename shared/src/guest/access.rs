@@ -183,19 +183,17 @@ pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
     };
     let (key, put_key) = new_key_write(&ticket.number, &holder);
     let key_item = put_key.key()?;
-    let pointer = model::invitee_key(&ticket.number, email);
-    app.store
-        .transact(vec![
-            put_key,
-            Write::Put {
-                item: Item::new(pointer.pk, pointer.sk)
-                    .with(model::ENTITY, "invitee")
-                    .with("access_pk", key_item.pk)
-                    .with("access_sk", key_item.sk),
-                condition: None,
-            },
-        ])
-        .await?;
+    let mut writes = vec![put_key, pointer_write(&ticket.number, email, &key_item)];
+    // Shared again: the new link replaces the old one, which stops working.
+    if let Some(previous) = invitation_of(app, &ticket.number, email).await? {
+        writes.extend(
+            previous
+                .into_iter()
+                .skip(1)
+                .map(|key| Write::Delete { key, condition: None }),
+        );
+    }
+    app.store.transact(writes).await?;
     app.mailer
         .send(&Message::compose(
             email.clone(),
@@ -212,7 +210,20 @@ pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
     Ok(())
 }
 
-/// The items to delete to revoke what `email` was given by [`invite`].
+/// The pointer from a ticket to the key an invited address holds.
+fn pointer_write(number: &TicketNumber, email: &Email, key_item: &Key) -> Write {
+    let pointer = model::invitee_key(number, email);
+    Write::Put {
+        item: Item::new(pointer.pk, pointer.sk)
+            .with(model::ENTITY, "invitee")
+            .with("access_pk", key_item.pk.as_str())
+            .with("access_sk", key_item.sk.as_str()),
+        condition: None,
+    }
+}
+
+/// The items to delete to revoke what `email` was given by [`invite`]:
+/// the pointer, then the key.
 pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<Vec<Key>>> {
     let pointer = model::invitee_key(number, email);
     let Some(item) = app.store.get(&pointer).await? else {
@@ -251,11 +262,15 @@ pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
             .await?;
         return Err(err.into());
     }
-    app.store
-        .write(Write::Delete {
-            key: opened.key,
-            condition: None,
-        })
-        .await?;
+    // The old key dies; an invited person's pointer follows the new key,
+    // so removing them from the ticket still revokes what they hold.
+    let mut writes = vec![Write::Delete {
+        key: opened.key,
+        condition: None,
+    }];
+    if invitation_of(app, &number, &opened.holder.email).await?.is_some() {
+        writes.push(pointer_write(&number, &opened.holder.email, &new_item_key));
+    }
+    app.store.transact(writes).await?;
     Ok(())
 }
