@@ -58,7 +58,8 @@ start_moto() { # name -> prints the port
   local port log
   port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log="$CARGO_TARGET_DIR/moto-$1.log"
-  "$VENV_BIN/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # One request at a time: see scripts/moto_serial.py for the race it avoids.
+  "$VENV_BIN/python" scripts/moto_serial.py 127.0.0.1 "$port" >"$log" 2>&1 &
   moto_pids+=($!)
   for _ in $(seq 1 100); do
     if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then

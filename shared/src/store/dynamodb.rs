@@ -349,6 +349,11 @@ impl ItemStore for DynamoDbStore {
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            // The SDK retries failed requests with this same token, which
+            // makes DynamoDB apply the transaction at most once: a retry of
+            // one that was applied but answered with an error succeeds
+            // instead of failing its own conditions.
+            .client_request_token(crate::ids::IdGenerator::new_id(&crate::ids::UuidV7))
             .send()
             .await
         {
