@@ -95,7 +95,8 @@ if ! command -v chromium >/dev/null; then
 fi
 command -v npm >/dev/null || { echo "npm is required for the browser tests (apt-get install npm)" >&2; exit 1; }
 npm ci --prefix tests/browser --no-audit --no-fund --silent
-cargo build --workspace --all-features --bins --quiet
+# The portal binary cargo test just built (same features): a no-op unless something changed.
+cargo build --workspace --all-features --bin servicedesk --quiet
 browser_data=$(mktemp -d)
 portal_port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$CARGO_TARGET_DIR/debug/servicedesk" --data-dir "$browser_data" --port "$portal_port" --web-dir web \
