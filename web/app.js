@@ -352,7 +352,19 @@ function ticketView(ticket, base, reload) {
     }) },
     field("visibility", t("share.visibility"), select(["organization", "private"].map((k) => [k, t(`visibility.${k}`)]), ticket.visibility)),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t("share.setVisibility"))));
-    extra.push(h("h2", {}, t("share.title")), share, visibility);
+    // Who it is shared with, from the history (added and not removed since).
+    const shared = new Set();
+    for (const event of ticket.history) {
+      if (event.type === "participant_added") shared.add(event.email);
+      if (event.type === "participant_removed") shared.delete(event.email);
+    }
+    const people = h("ul", {}, [...shared].map((email) => h("li", {}, email, " ",
+      h("button", { type: "button", class: "secondary", onclick: async () => {
+        await api("DELETE", `${base}/participants/${encodeURIComponent(email)}`);
+        announce(t("share.removed", { email }));
+        await reload();
+      } }, t("share.remove", { email })))));
+    extra.push(h("h2", {}, t("share.title")), shared.size ? people : null, share, visibility);
   }
   show(`${ticket.number} · ${ticket.title}`,
     h("dl", { class: "meta" },
@@ -385,15 +397,18 @@ async function supportPage() {
   const params = new URLSearchParams(location.search);
   const assignee = params.get("assignee") || "anyone";
   const priority = params.get("priority") || "";
+  const status = params.get("status") || "";
   const filters = h("form", { onsubmit: (event) => {
     event.preventDefault();
     const v = values(event.currentTarget);
     const query = new URLSearchParams({ assignee: v.assignee });
     if (v.priority) query.set("priority", v.priority);
+    if (v.status) query.set("status", v.status);
     go(`/support?${query}`);
   } },
   field("assignee", t("support.assignee"), select([["anyone", t("support.anyone")], ["me", t("support.me")], ["nobody", t("support.nobody")]], assignee)),
   field("priority", t("support.priority"), select([["", t("support.any")], ...["urgent", "high", "normal", "low"].map((k) => [k, t(`priority.${k}`)])], priority)),
+  field("status", t("ticket.status"), select([["", t("support.any")], ...["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)])], status)),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
   const body = h("tbody");
   const more = h("div", { class: "actions" });
@@ -402,6 +417,7 @@ async function supportPage() {
   const load = async (cursor) => {
     const query = new URLSearchParams({ assignee, limit: "25" });
     if (priority) query.set("priority", priority);
+    if (status) query.set("status", status);
     if (cursor) query.set("cursor", cursor);
     const page = await api("GET", `/agent/tickets?${query}`);
     for (const ticket of page.tickets) {

@@ -67,7 +67,7 @@ const catalogs = {
     "attach.title": "Attachments", "attach.file": "Add a file (up to 25 MB)", "attach.upload": "Upload", "attach.progress": "Uploading {name}",
     "attach.done": "{name} uploaded; it appears in the history once checked.", "attach.download": "Download {name}",
     "share.title": "Share", "share.emails": "Share with (addresses separated by semicolons)", "share.submit": "Share",
-    "share.done": "Shared.", "share.visibility": "Visibility", "share.setVisibility": "Change visibility",
+    "share.done": "Shared.", "share.remove": "Stop sharing with {email}", "share.removed": "No longer shared with {email}.", "share.visibility": "Visibility", "share.setVisibility": "Change visibility",
     "profile.save": "Save", "profile.saved": "Profile saved.", "profile.pending": "We sent a link to {email}: the new address takes effect once you confirm it.",
   },
   fr: {
@@ -134,7 +134,7 @@ const catalogs = {
     "attach.title": "Pièces jointes", "attach.file": "Ajouter un fichier (25 Mo maximum)", "attach.upload": "Envoyer", "attach.progress": "Envoi de {name}",
     "attach.done": "{name} envoyé ; il apparaît dans l'historique une fois vérifié.", "attach.download": "Télécharger {name}",
     "share.title": "Partager", "share.emails": "Partager avec (adresses séparées par des points-virgules)", "share.submit": "Partager",
-    "share.done": "Partagé.", "share.visibility": "Visibilité", "share.setVisibility": "Changer la visibilité",
+    "share.done": "Partagé.", "share.remove": "Ne plus partager avec {email}", "share.removed": "N'est plus partagé avec {email}.", "share.visibility": "Visibilité", "share.setVisibility": "Changer la visibilité",
     "profile.save": "Enregistrer", "profile.saved": "Profil enregistré.", "profile.pending": "Nous avons envoyé un lien à {email} : la nouvelle adresse s'appliquera une fois confirmée.",
   },
 };

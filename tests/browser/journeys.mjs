@@ -156,7 +156,14 @@ await page.getByRole("button", { name: "Upload" }).click();
 await page.getByText("File added: vpn-client.txt").waitFor();
 expect((await page.getByText("File added: screenshot.png").count()) === 1, "the file chosen on the new-ticket form was uploaded too");
 expect(true, "the attachment is uploaded, checked and in the history");
+// Shared with a colleague by address, then no longer.
+await page.getByLabel(/^Share with/).fill("bob@acme.example");
+await page.getByRole("button", { name: "Share", exact: true }).click();
+await page.getByRole("button", { name: "Stop sharing with bob@acme.example" }).waitFor();
 await accessible(page, "ticket");
+await page.getByRole("button", { name: "Stop sharing with bob@acme.example" }).click();
+await page.getByText("No longer shared with bob@acme.example").first().waitFor();
+expect((await page.getByRole("button", { name: "Stop sharing with bob@acme.example" }).count()) === 0, "sharing is undone from the ticket page");
 await page.getByRole("link", { name: "My tickets" }).click();
 await page.getByRole("link", { name: number }).waitFor();
 await accessible(page, "my-tickets");
@@ -288,6 +295,21 @@ await page.getByLabel(/^Access key/).fill("not-a-real-key");
 await page.getByRole("button", { name: "Open the ticket" }).click();
 await page.getByRole("alert").waitFor();
 expect(true, "an unknown key is refused with a message");
+
+// --- Keyboard only: sign in without touching the mouse. ----------------------
+await page.goto(`${base}/sign-in`);
+await page.getByRole("heading", { name: "Sign in" }).waitFor();
+expect(await page.evaluate(() => document.activeElement.tagName === "H1"), "after navigation, focus is on the page's heading");
+await page.keyboard.press("Tab");
+expect(await page.evaluate(() => document.activeElement.type === "email"), "the next Tab reaches the first field");
+await page.keyboard.type("ann@acme.example");
+await page.keyboard.press("Tab");
+await page.keyboard.type("orchid-lantern-42");
+await page.keyboard.press("Enter");
+await page.getByRole("link", { name: "Create a ticket" }).waitFor();
+expect(true, "signed in with the keyboard alone");
+await page.getByRole("button", { name: "Sign out" }).click();
+await page.waitForURL(/\/sign-in$/);
 
 // No token ever lands in web storage.
 const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
