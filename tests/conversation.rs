@@ -458,6 +458,18 @@ async fn people_who_opted_out_get_no_update_emails(store: Arc<dyn ItemStore>) {
     );
     d.patch(&d.sam, json!({"status": "in_progress"})).await;
     assert!(d.deliver().await.is_empty(), "Ann opted out");
+    // An assignee who opted out: the customer's update goes to the support address.
+    d.patch(&d.sam, json!({"assignee_id": "me"})).await;
+    let profile = d.call("account-get-profile", &d.sam, None).await.body;
+    let form = json!({"first_name": profile["first_name"], "last_name": profile["last_name"], "email": profile["email"],
+                      "language": "en", "show_landing_page": true, "notify_updates": false});
+    assert_eq!(
+        d.call("account-update-profile", &d.sam, Some(form)).await.status,
+        200
+    );
+    d.deliver().await;
+    d.note(&d.ann, json!({"text": "Any news?"})).await;
+    assert_eq!(to(&d.deliver().await), [testing::SUPPORT_EMAIL]);
     // Essential mail still reaches her.
     invoke(
         &d.desk.app,

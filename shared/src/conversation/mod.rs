@@ -218,6 +218,12 @@ pub async fn record(
     Ok(change(app, actor, number, apply, &[], writes).await?.1)
 }
 
+fn stale(read: u64, now: u64) -> Error {
+    Error::Conflict(format!(
+        "the ticket changed since you read it (version {read}, now {now}); reload it and decide again"
+    ))
+}
+
 fn set_status(ticket: &mut Ticket, to: Status, now: time::OffsetDateTime) {
     if to.class() == StatusClass::Completed && ticket.status.class() == StatusClass::Open {
         ticket.completed_at = Some(now);
@@ -373,14 +379,18 @@ pub async fn update(app: &App, actor: &Actor, number: &TicketNumber, update: Tic
         }
     };
     let now = app.clock.now();
+    if let Some(version) = update.version {
+        // Refused at once: retrying cannot make a stale decision current.
+        let current = visible_ticket(app, actor, number).await?.version;
+        if version != current {
+            return Err(stale(version, current));
+        }
+    }
     let apply = move |ticket: &mut Ticket| {
         if let Some(version) = update.version
             && version != ticket.version
         {
-            return Err(Error::Conflict(format!(
-                "the ticket changed since you read it (version {version}, now {}); reload it and decide again",
-                ticket.version
-            )));
+            return Err(stale(version, ticket.version));
         }
         let mut kinds = Vec::new();
         if let Some(to) = update.status

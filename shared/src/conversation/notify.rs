@@ -141,14 +141,19 @@ async fn recipients(
                 out.extend(user_recipient(app, participant, Audience::Customer).await?);
             }
         }
-        Actor::Customer { .. } | Actor::Guest { .. } => match &ticket.assignee_id {
-            Some(assignee) => out.extend(user_recipient(app, assignee, Audience::Staff).await?),
-            None => out.push(Recipient {
+        Actor::Customer { .. } | Actor::Guest { .. } => {
+            let assignee = match &ticket.assignee_id {
+                Some(assignee) => user_recipient(app, assignee, Audience::Staff).await?,
+                None => None,
+            };
+            // Unassigned, or an assignee who takes no update emails: the
+            // support address, so a customer's update is never unheard.
+            out.push(assignee.unwrap_or_else(|| Recipient {
                 email: app.settings.support_email.clone(),
                 language: Language::default(),
                 audience: Audience::Staff,
-            }),
-        },
+            }));
+        }
     }
     for email in extra {
         out.push(Recipient {
