@@ -278,6 +278,25 @@ async fn refused_uploads(store: Arc<dyn ItemStore>) {
             .iter()
             .any(|e| e["type"] == "attachment_added")
     );
+    let stored = d
+        .desk
+        .app
+        .store
+        .get(&servicedesk_shared::store::model::attachment_key(
+            &NUMBER.parse().unwrap(),
+            &id,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let expires = stored
+        .get("expires_at")
+        .and_then(|v| v.as_i64())
+        .expect("a rejected file expires");
+    assert_eq!(
+        expires,
+        (d.desk.app.clock.now() + attachments::REJECTED_TTL).unix_timestamp()
+    );
     // More bytes than announced.
     let granted = d.request(&d.ann, pdf_request(5)).await;
     let id = granted.body["attachment"]["id"].as_str().unwrap().to_owned();

@@ -31,6 +31,8 @@ pub const UPLOAD_TTL: Duration = Duration::minutes(15);
 pub const DOWNLOAD_TTL: Duration = Duration::minutes(5);
 /// A pending attachment whose upload never completed disappears after this.
 pub const PENDING_TTL: Duration = Duration::days(1);
+/// A rejected attachment (with its reason) disappears after this.
+pub const REJECTED_TTL: Duration = Duration::days(7);
 
 /// The types we accept, with the magic bytes each must start with (`None`:
 /// text, checked to be valid UTF-8 instead). HTML, SVG and executables are
@@ -292,9 +294,11 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
         app.blobs.delete(key).await?;
         attachment.status = AttachmentStatus::Rejected;
         attachment.rejected_because = Some(reason.clone());
+        // Kept a while so the uploader can read why, then gone (TTL).
+        let expires_at = (app.clock.now() + REJECTED_TTL).unix_timestamp();
         app.store
             .write(Write::Put {
-                item: model::attachment_item(&attachment, None)?,
+                item: model::attachment_item(&attachment, Some(expires_at))?,
                 condition: Some(Condition::Equals("status".into(), "pending".into())),
             })
             .await
