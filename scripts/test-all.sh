@@ -54,7 +54,9 @@ step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
 mkdir -p "$CARGO_TARGET_DIR"
 moto_pids=()
 trap 'kill "${moto_pids[@]}" 2>/dev/null || true' EXIT
-start_moto() { # name -> prints the port
+# Sets moto_port. Not called in $(...): the pid must reach moto_pids in this
+# shell, or the trap could not stop the server.
+start_moto() { # name
   local port log
   port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log="$CARGO_TARGET_DIR/moto-$1.log"
@@ -63,8 +65,8 @@ start_moto() { # name -> prints the port
   moto_pids+=($!)
   for _ in $(seq 1 100); do
     if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
-      echo "moto ($1) on 127.0.0.1:$port (log: $log)" >&2
-      echo "$port"
+      echo "moto ($1) on 127.0.0.1:$port (log: $log)"
+      moto_port=$port
       return
     fi
     kill -0 "${moto_pids[-1]}" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$log" >&2; exit 1; }
@@ -73,8 +75,10 @@ start_moto() { # name -> prints the port
   echo "moto did not answer on port $port within 10 s; its log: $log" >&2
   exit 1
 }
-dynamodb_port=$(start_moto dynamodb)
-ses_port=$(start_moto ses)
+start_moto dynamodb
+dynamodb_port=$moto_port
+start_moto ses
+ses_port=$moto_port
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
