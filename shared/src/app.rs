@@ -60,6 +60,16 @@ impl App {
         }
     }
 
+    /// A fresh user id (accounts, guests, invited people).
+    pub fn new_user_id(&self) -> crate::Result<crate::domain::UserId> {
+        crate::domain::UserId::parse(&self.ids.new_id()).ok_or_else(bad_id)
+    }
+
+    /// A fresh organization id.
+    pub fn new_organization_id(&self) -> crate::Result<crate::domain::OrganizationId> {
+        crate::domain::OrganizationId::parse(&self.ids.new_id()).ok_or_else(bad_id)
+    }
+
     /// An absolute link into the web front end. Secrets go in the fragment
     /// (`#token=...`): browsers never send it to servers, so it stays out of logs.
     pub fn link(&self, page: &str, secret_param: Option<(&str, &str)>) -> String {
@@ -69,4 +79,8 @@ impl App {
             None => format!("{base}/{page}"),
         }
     }
+}
+
+fn bad_id() -> crate::Error {
+    crate::Error::Unavailable("the id generator produced an invalid id".into())
 }

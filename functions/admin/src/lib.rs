@@ -6,7 +6,6 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use servicedesk_shared::accounts::{self, Name, Organization, invitations};
 use servicedesk_shared::auth::policy;
-use servicedesk_shared::domain::OrganizationId;
 use servicedesk_shared::{App, Error, Result, api};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
@@ -26,8 +25,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
         (&Method::POST, "/admin/organizations") => {
             let request: NewOrganization = api::json_body(req)?;
             let organization = Organization {
-                id: OrganizationId::parse(&app.ids.new_id())
-                    .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+                id: app.new_organization_id()?,
                 name: Name::parse("name", &request.name)?,
             };
             accounts::create_organization(app, &organization).await?;

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::auth::password::{self, NewPassword};
 use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, OrganizationId, UserId};
+use crate::domain::{Email, OrganizationId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::StoreError;
@@ -144,9 +144,7 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
     let guest = crate::guest::find_guest(app, &email).await?;
     let id = match &guest {
         Some(guest) => guest.guest_id.clone(),
-        None => {
-            UserId::parse(&app.ids.new_id()).ok_or_else(|| Error::Unavailable("bad id generator".into()))?
-        }
+        None => app.new_user_id()?,
     };
     let user = User {
         id,

@@ -12,7 +12,6 @@ use super::{
 use crate::auth::Role;
 use crate::auth::password::{self, NewPassword};
 use crate::domain::Email;
-use crate::domain::OrganizationId;
 use crate::guest;
 use crate::i18n::Text;
 use crate::mail::Message;
@@ -173,8 +172,7 @@ async fn create_guest_account(
     )?;
     let hash = blocking(move || password::hash(&new_password)).await?;
     let organization = Organization {
-        id: OrganizationId::parse(&app.ids.new_id())
-            .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+        id: app.new_organization_id()?,
         name: Name::parse(
             "company_name",
             &fit(guest.company.as_ref().map_or(&full_name, |c| c.as_str())),

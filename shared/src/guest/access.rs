@@ -176,8 +176,7 @@ pub async fn update(app: &App, key: &str, source: &str, update: TicketUpdate) ->
 /// Gives `email` (no account) a key to `ticket`, as a participant, by email.
 pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
     let holder = Holder {
-        acting_as: UserId::parse(&app.ids.new_id())
-            .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+        acting_as: app.new_user_id()?,
         email: email.clone(),
         language: Language::default(),
     };

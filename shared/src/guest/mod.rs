@@ -184,8 +184,7 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     let guest = match known {
         Some(guest) => guest,
         None => Guest {
-            guest_id: UserId::parse(&app.ids.new_id())
-                .ok_or_else(|| Error::Unavailable("bad id generator".into()))?,
+            guest_id: app.new_user_id()?,
             name: name.clone(),
             company: new.contact.company.clone(),
             language,
