@@ -92,14 +92,15 @@ pub(super) async fn outbox_write(
 
 /// A user as a recipient, unless they opted out of update emails.
 async fn user_recipient(app: &App, id: &UserId, audience: Audience) -> Result<Option<Recipient>> {
-    Ok(get_user(app, id)
-        .await?
-        .filter(|u| u.profile.notify_updates)
-        .map(|u| Recipient {
-            email: u.email,
-            language: u.profile.language,
-            audience,
-        }))
+    Ok(get_user(app, id).await?.and_then(|u| opted_in(u, audience)))
+}
+
+fn opted_in(user: crate::accounts::User, audience: Audience) -> Option<Recipient> {
+    user.profile.notify_updates.then_some(Recipient {
+        email: user.email,
+        language: user.profile.language,
+        audience,
+    })
 }
 
 async fn recipients(
@@ -119,10 +120,10 @@ async fn recipients(
             }
         }
         Actor::Agent { .. } => {
-            match user_recipient(app, &ticket.requester_id, Audience::Customer).await? {
-                Some(requester) => out.push(requester),
+            match get_user(app, &ticket.requester_id).await? {
+                Some(requester) => out.extend(opted_in(requester, Audience::Customer)),
                 // No account: a guest, reached at the address they gave.
-                None if get_user(app, &ticket.requester_id).await?.is_none() => {
+                None => {
                     if let Some(email) = &ticket.contact.email {
                         let language = crate::guest::find_guest(app, email)
                             .await?
@@ -135,7 +136,6 @@ async fn recipients(
                         });
                     }
                 }
-                None => {}
             }
             for participant in &ticket.participants {
                 out.extend(user_recipient(app, participant, Audience::Customer).await?);
