@@ -277,7 +277,8 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
     if attachment.status != AttachmentStatus::Pending {
         return Ok(Verdict::Ignored);
     }
-    let problem = match app.blobs.size(key).await? {
+    let pending_size = app.blobs.size(key).await?;
+    let problem = match pending_size {
         // Checked and moved by an earlier try that failed afterwards: record it now.
         None if app.blobs.size(&attachment.file_key()).await?.is_some() => None,
         None => return Ok(Verdict::Ignored),
@@ -309,7 +310,7 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
         return Ok(Verdict::Rejected(reason));
     }
 
-    if app.blobs.size(key).await?.is_some() {
+    if pending_size.is_some() {
         app.blobs.promote(key, &attachment.file_key()).await?;
     }
     attachment.status = AttachmentStatus::Available;
