@@ -461,23 +461,13 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
     if emails.is_empty() {
         return Err(Error::invalid("emails", "name at least one address"));
     }
-    let organization = visible_ticket(app, actor, number).await?.organization_id;
     let mut customers = Vec::new();
     let mut others = Vec::new();
     for email in emails {
         match find_user_by_email(app, &email).await? {
-            // Participants see the ticket as colleagues do: only within its organization.
-            Some(user) if user.role == Role::Customer => match (&user.organization_id, &organization) {
-                (Some(theirs), Some(ours)) if theirs == ours => customers.push((user.id, email)),
-                _ => {
-                    return Err(Error::invalid(
-                        "emails",
-                        format!(
-                            "{email} belongs to another organization; share with people of yours, or with addresses that have no account"
-                        ),
-                    ));
-                }
-            },
+            Some(user) if user.role == Role::Customer => {
+                customers.push((user.id, user.organization_id, email))
+            }
             Some(_) => {
                 return Err(Error::invalid(
                     "emails",
@@ -490,7 +480,16 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
     let apply = |ticket: &mut Ticket| {
         policy::may_share(actor, ticket)?;
         let mut kinds = Vec::new();
-        for (user, email) in &customers {
+        for (user, organization, email) in &customers {
+            // Participants see the ticket as colleagues do: only within its organization.
+            if organization.is_none() || *organization != ticket.organization_id {
+                return Err(Error::invalid(
+                    "emails",
+                    format!(
+                        "{email} belongs to another organization; share with people of yours, or with addresses that have no account"
+                    ),
+                ));
+            }
             if *user != ticket.requester_id && !ticket.participants.contains(user) {
                 ticket.participants.push(user.clone());
                 kinds.push(EventKind::ParticipantAdded { email: email.clone() });
