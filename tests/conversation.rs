@@ -63,6 +63,22 @@ impl Desk {
         self.call("get-ticket", token, None).await
     }
 
+    /// Ann shares the ticket with `email` (no account); returns the key mailed to it.
+    async fn share_with(&self, email: &str) -> String {
+        let shared = self
+            .call("update-ticket-share", &self.ann, Some(json!({ "emails": email })))
+            .await;
+        assert_eq!(shared.status, 200, "{}", shared.body);
+        let mail = self
+            .desk
+            .mail
+            .take()
+            .into_iter()
+            .find(|m| m.to[0].as_str() == email)
+            .expect("a link by email");
+        common::link_secret(&mail, "access", "key")
+    }
+
     /// Runs the notifier over what is pending; returns what was sent.
     async fn deliver(&self) -> Vec<Message> {
         notify::deliver_pending(&self.desk.app, 100)
@@ -519,46 +535,8 @@ async fn second_review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
 
     // Sharing again replaces the link; a rotated link is still revoked by removal.
 
-    assert_eq!(
-        d.call(
-            "update-ticket-share",
-            &d.ann,
-            Some(json!({"emails": "partner@example.net"}))
-        )
-        .await
-        .status,
-        200
-    );
-    let first = common::link_secret(
-        &d.desk
-            .mail
-            .take()
-            .into_iter()
-            .find(|m| m.to[0].as_str() == "partner@example.net")
-            .unwrap(),
-        "access",
-        "key",
-    );
-    assert_eq!(
-        d.call(
-            "update-ticket-share",
-            &d.ann,
-            Some(json!({"emails": "partner@example.net"}))
-        )
-        .await
-        .status,
-        200
-    );
-    let second = common::link_secret(
-        &d.desk
-            .mail
-            .take()
-            .into_iter()
-            .find(|m| m.to[0].as_str() == "partner@example.net")
-            .unwrap(),
-        "access",
-        "key",
-    );
+    let first = d.share_with("partner@example.net").await;
+    let second = d.share_with("partner@example.net").await;
     let view = |key: &str| invoke(&d.desk.app, fill(event("access-key-view"), &[("KEY", key)]));
     assert_eq!(view(&first).await.status, 404, "the earlier link is replaced");
     assert_eq!(
