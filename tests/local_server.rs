@@ -41,6 +41,19 @@ async fn token(client: &reqwest::Client, url: &str, email: &str) -> String {
         .to_owned()
 }
 
+/// GET as the holder of `token`, answered with JSON.
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Opens a ticket over HTTP; returns its number.
 async fn open_ticket(client: &reqwest::Client, url: &str, token: &str, title: &str) -> String {
     let created: Value = client
@@ -77,15 +90,12 @@ async fn a_customer_opens_lists_and_reads_tickets_and_a_colleague_sees_them() {
     assert_eq!(location, format!("/tickets/{number}"));
 
     // The colleague sees it in the organization's open tickets, by search too.
-    let listed: Value = client
-        .get(format!("{url}/tickets?scope=organization&status=open&q=vpn"))
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(
+        &client,
+        format!("{url}/tickets?scope=organization&status=open&q=vpn"),
+        &bob,
+    )
+    .await;
     assert_eq!(listed["tickets"][0]["number"], number, "{listed}");
 
     // The path parameter reaches the handler as API Gateway would pass it.
@@ -336,15 +346,7 @@ async fn attachments_upload_and_download_through_the_local_blob_endpoint() {
     assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await.unwrap());
 
     // Verified at once: in the history, and a colleague downloads the same bytes.
-    let ticket: Value = client
-        .get(format!("{url}/tickets/{number}"))
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket: Value = get_json(&client, format!("{url}/tickets/{number}"), &bob).await;
     assert!(
         ticket["history"]
             .as_array()
@@ -352,15 +354,7 @@ async fn attachments_upload_and_download_through_the_local_blob_endpoint() {
             .iter()
             .any(|e| e["type"] == "attachment_added")
     );
-    let link: Value = client
-        .get(format!("{url}/tickets/{number}/attachments/{id}"))
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link: Value = get_json(&client, format!("{url}/tickets/{number}/attachments/{id}"), &bob).await;
     let download = client.get(link["url"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/octet-stream");
