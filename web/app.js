@@ -198,25 +198,38 @@ async function listPage() {
   field("status", t("list.status"), select([["open", t("list.open")], ["completed", t("list.completed")], ["all", t("list.all")]], status)),
   field("q", t("list.search"), h("input", { type: "search", value: q })),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
+  const query = new URLSearchParams({ scope, status });
+  if (q) query.set("q", q);
+  const [table, more, load] = ticketTable(`/tickets?${query}`,
+    ["col.created", "col.updated"], (ticket) => [formatDate(ticket.created_at), formatDate(ticket.updated_at)], "list.empty");
+  show(t("list.title"), filters, table, more);
+  await load(null);
+}
+
+/**
+ * A table of tickets (number, title, status, then `extra` columns) filled a
+ * page at a time from `path`, with a "more" button while there are more.
+ * Returns the table, the button's place and the loader (`load(null)` to start).
+ */
+function ticketTable(path, extraHeadings, extraCells, emptyKey) {
   const body = h("tbody");
   const table = h("table", {}, h("thead", {}, h("tr", {},
-    ["col.number", "col.title", "col.status", "col.created", "col.updated"].map((k) => h("th", { scope: "col" }, t(k))))), body);
+    ["col.number", "col.title", "col.status", ...extraHeadings].map((k) => h("th", { scope: "col" }, t(k))))), body);
   const more = h("div", { class: "actions" });
-  show(t("list.title"), filters, table, more);
   const load = async (cursor) => {
-    const query = new URLSearchParams({ scope, status, limit: "25" });
-    if (q) query.set("q", q);
-    if (cursor) query.set("cursor", cursor);
-    const page = await api("GET", `/tickets?${query}`);
+    const url = new URL(path, location.origin);
+    url.searchParams.set("limit", "25");
+    if (cursor) url.searchParams.set("cursor", cursor);
+    const page = await api("GET", `${url.pathname}${url.search}`);
     for (const ticket of page.tickets) {
       body.append(h("tr", {},
         h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
-        h("td", {}, t(`status.${ticket.status}`)), h("td", {}, formatDate(ticket.created_at)), h("td", {}, formatDate(ticket.updated_at))));
+        h("td", {}, t(`status.${ticket.status}`)), extraCells(ticket).map((cell) => h("td", {}, cell))));
     }
-    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("list.empty"))));
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: String(3 + extraHeadings.length) }, t(emptyKey))));
     more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
   };
-  await load(null);
+  return [table, more, load];
 }
 
 function newTicketPage() {
@@ -410,23 +423,12 @@ async function supportPage() {
   field("priority", t("support.priority"), select([["", t("support.any")], ...["urgent", "high", "normal", "low"].map((k) => [k, t(`priority.${k}`)])], priority)),
   field("status", t("ticket.status"), select([["", t("support.any")], ...["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)])], status)),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
-  const body = h("tbody");
-  const more = h("div", { class: "actions" });
-  show(t("support.title"), filters, h("table", {}, h("thead", {}, h("tr", {},
-    ["col.number", "col.title", "col.status", "support.waiting", "support.priority"].map((k) => h("th", { scope: "col" }, t(k))))), body), more);
-  const load = async (cursor) => {
-    const query = new URLSearchParams({ assignee, limit: "25" });
-    if (priority) query.set("priority", priority);
-    if (status) query.set("status", status);
-    if (cursor) query.set("cursor", cursor);
-    const page = await api("GET", `/agent/tickets?${query}`);
-    for (const ticket of page.tickets) {
-      body.append(h("tr", {}, h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
-        h("td", {}, t(`status.${ticket.status}`)), h("td", {}, formatDate(ticket.waiting_since)), h("td", {}, t(`priority.${ticket.priority}`))));
-    }
-    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "5" }, t("support.empty"))));
-    more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
-  };
+  const query = new URLSearchParams({ assignee });
+  if (priority) query.set("priority", priority);
+  if (status) query.set("status", status);
+  const [table, more, load] = ticketTable(`/agent/tickets?${query}`,
+    ["support.waiting", "support.priority"], (ticket) => [formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
+  show(t("support.title"), filters, table, more);
   await load(null);
 }
 
