@@ -88,16 +88,18 @@ SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
-if ! command -v chromium >/dev/null; then
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "installing chromium with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "installing ${missing[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is required for the browser tests: install Debian's chromium package, then run this again" >&2
+    echo "the browser tests need: ${missing[*]} (Debian packages); install them, then run this again" >&2
     exit 1
   fi
 fi
-command -v npm >/dev/null || { echo "npm is required for the browser tests (apt-get install npm)" >&2; exit 1; }
 npm ci --prefix tests/browser --no-audit --no-fund --silent
 # The portal binary cargo test just built (same features): a no-op unless something changed.
 cargo build --workspace --all-features --bin servicedesk --quiet
