@@ -139,6 +139,17 @@ impl ItemStore for CountingStore {
         self.inner.get(key).await
     }
 
+    async fn get_many(
+        &self,
+        keys: &[crate::store::Key],
+    ) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        // One BatchGetItem per 100 distinct keys.
+        let distinct = keys.iter().collect::<std::collections::BTreeSet<_>>().len();
+        self.calls
+            .fetch_add(distinct.div_ceil(100), std::sync::atomic::Ordering::SeqCst);
+        self.inner.get_many(keys).await
+    }
+
     async fn write(&self, write: crate::store::Write) -> Result<(), crate::store::StoreError> {
         self.count();
         self.inner.write(write).await

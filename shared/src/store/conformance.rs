@@ -26,6 +26,7 @@ macro_rules! store_conformance_tests {
     ($factory:path) => {
         $crate::store_conformance_tests!(@cases $factory;
             attribute_types_round_trip,
+            get_many_reads_what_exists_past_one_request,
             put_if_absent_never_overwrites,
             conditional_update_is_optimistic_locking,
             update_creates_sets_and_removes,
@@ -83,6 +84,27 @@ pub async fn attribute_types_round_trip(store: Store) {
         .expect("item stored");
     assert_eq!(loaded, original);
     assert_eq!(store.get(&Key::new("T#1", "missing")).await.unwrap(), None);
+}
+
+pub async fn get_many_reads_what_exists_past_one_request(store: Store) {
+    // 130 items: more than one BatchGetItem request (100 keys) holds.
+    for n in 0..130 {
+        store
+            .write(put(item(&format!("P#{n:03}"), "A").with("n", n), None))
+            .await
+            .unwrap();
+    }
+    let mut keys: Vec<Key> = (0..130).map(|n| Key::new(format!("P#{n:03}"), "A")).collect();
+    keys.push(Key::new("P#000", "A")); // asked twice, read once
+    keys.push(Key::new("P#999", "A")); // missing: left out
+    let found = store.get_many(&keys).await.unwrap();
+    let mut numbers: Vec<i64> = found
+        .iter()
+        .map(|i| i.get("n").and_then(Value::as_i64).unwrap())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (0..130).collect::<Vec<i64>>());
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
 }
 
 pub async fn put_if_absent_never_overwrites(store: Store) {

@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
-    TransactWriteItem, Update,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue,
+    ScalarAttributeType, TransactWriteItem, Update,
 };
 use serde_json::{Number, Value};
 
@@ -18,6 +18,11 @@ use super::{
 };
 
 type Av = HashMap<String, AttributeValue>;
+
+/// BatchGetItem's limit on keys per request.
+const BATCH_GET_LIMIT: usize = 100;
+/// Retries of keys BatchGetItem left unprocessed (25 ms doubling: ≤ 775 ms).
+const BATCH_GET_ATTEMPTS: u32 = 5;
 
 #[derive(Clone)]
 pub struct DynamoDbStore {
@@ -271,6 +276,56 @@ impl ItemStore for DynamoDbStore {
             .await
             .map_err(classify)?;
         out.item().map(item_from_av).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        // BatchGetItem refuses repeated keys and takes 100 at a time.
+        let keys: Vec<&Key> = keys
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_LIMIT) {
+            let mut pending: Vec<Av> = chunk.iter().map(|key| key_av(key)).collect();
+            // Keys DynamoDB leaves unprocessed (throttling, 16 MB) are asked
+            // again with backoff; after the last try the read is unavailable.
+            for attempt in 0.. {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(build_err)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
+                    for av in items {
+                        found.push(item_from_av(av)?);
+                    }
+                }
+                pending = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .map(|k| k.keys().to_vec())
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == BATCH_GET_ATTEMPTS {
+                    return Err(StoreError::Unavailable(format!(
+                        "{} keys stayed unprocessed after {BATCH_GET_ATTEMPTS} retries",
+                        pending.len()
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+            }
+        }
+        Ok(found)
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@
 //! `GSIn\0indexPK\0indexSK\0PK\0SK`, so an index query is a range scan and
 //! ties in the index sort key are broken by table key (a total order).
 
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
@@ -338,6 +339,20 @@ impl ItemStore for EmbeddedStore {
             let txn = db.begin_read().map_err(unavailable)?;
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
             load(&items, &key)
+        })
+        .await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let keys: BTreeSet<Key> = keys.iter().cloned().collect();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            let mut found = Vec::new();
+            for key in &keys {
+                found.extend(load(&items, key)?);
+            }
+            Ok(found)
         })
         .await
     }

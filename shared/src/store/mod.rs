@@ -295,6 +295,10 @@ impl From<StoreError> for crate::Error {
 pub trait ItemStore: Send + Sync {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
 
+    /// The items of `keys` that exist, in no particular order (one request
+    /// per 100 distinct keys). Repeated keys are read once.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError>;
+
     /// A single conditional write (cheaper than a transaction of one).
     async fn write(&self, write: Write) -> Result<(), StoreError>;
 
