@@ -109,6 +109,7 @@ pub fn routes() -> Vec<Route> {
             update_ticket,
         ),
         route(Method::GET, "/agent/tickets", "agent-queue", agent_queue),
+        route(Method::GET, "/agent/directory", "agent-queue", agent_queue),
         route(Method::GET, "/announcements", "announcements", announcements),
         route(Method::POST, "/announcements", "announcements", announcements),
         route(

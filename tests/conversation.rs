@@ -337,6 +337,88 @@ async fn sharing_and_privacy(store: Arc<dyn ItemStore>) {
     );
 }
 
+async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.open_ticket().await;
+    d.note(&d.sam, json!({"text": "Looking into it."})).await;
+    let partner_key = d.share_with("partner@example.net").await;
+    let partner_note = with_body(
+        fill(event("access-key-note"), &[("KEY", &partner_key)]),
+        &json!({"text": "Seen on our side too."}),
+    );
+    assert_eq!(invoke(&d.desk.app, partner_note).await.status, 201);
+
+    let seen = d.get(&d.ann).await;
+    assert_eq!(seen.body["organization_name"], demo::ORGANIZATION_NAME);
+    let people = &seen.body["people"];
+    assert_eq!(
+        people["demo-ann"],
+        json!({"name": "Ann Archer", "side": "customer"})
+    );
+    assert_eq!(
+        people["demo-sam"],
+        json!({"name": "Sam Agent", "side": "support"}),
+        "customers see support's names, never addresses"
+    );
+    let partner = seen.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["text"] == "Seen on our side too.")
+        .expect("the partner's note")["actor_id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        people[partner],
+        json!({"side": "guest"}),
+        "someone invited by address has no name"
+    );
+    let authors: Vec<&str> = seen.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        authors.iter().all(|id| people.get(id).is_some()),
+        "every author is named: {people}"
+    );
+
+    let for_support = d.get(&d.sam).await;
+    assert_eq!(
+        for_support.body["people"]["demo-ann"]["email"], "ann@acme.example",
+        "support sees addresses"
+    );
+    let by_key = invoke(
+        &d.desk.app,
+        fill(event("access-key-view"), &[("KEY", &partner_key)]),
+    )
+    .await;
+    assert_eq!(by_key.body["people"]["demo-sam"]["name"], "Sam Agent");
+    assert!(by_key.body["people"]["demo-ann"].get("email").is_none());
+
+    // Support's pickers: every agent and organization, by name.
+    let globex = d.call("admin-create-organization", &d.sam, None).await;
+    assert_eq!(globex.status, 201, "{}", globex.body);
+    let directory = d.call("agent-queue-directory", &d.sam, None).await;
+    assert_eq!(directory.status, 200, "{}", directory.body);
+    assert_eq!(
+        directory.body,
+        json!({
+            "agents": [{"id": "demo-sam", "name": "Sam Agent"}],
+            "organizations": [
+                {"id": demo::ORGANIZATION_ID, "name": demo::ORGANIZATION_NAME},
+                {"id": globex.body["id"], "name": "Globex"},
+            ],
+        })
+    );
+    assert_eq!(
+        d.call("agent-queue-directory", &d.ann, None).await.status,
+        403,
+        "customers have no directory"
+    );
+}
+
 async fn the_support_queue(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     for _ in 0..3 {
@@ -623,6 +705,7 @@ on_both_backends!(
     a_customer_and_support_hold_a_conversation,
     sharing_and_privacy,
     the_support_queue,
+    the_ticket_names_its_people_and_support_lists_its_directory,
     notifications_survive_mail_failures_and_repeats,
     concurrent_notes_are_all_kept,
     people_who_opted_out_get_no_update_emails,

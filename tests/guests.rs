@@ -109,7 +109,14 @@ async fn guest_submits_follows_comments_and_rotates(store: Arc<dyn ItemStore>) {
     assert_eq!(ticket["visibility"], "private");
     assert_eq!(ticket["contact"]["company"], "Green Grocers");
     assert!(ticket.get("organization_id").is_none());
+    assert!(ticket.get("organization_name").is_none());
     assert_eq!(seen.body["history"][0]["type"], "created");
+    let requester = ticket["requester_id"].as_str().unwrap();
+    assert_eq!(
+        ticket["people"][requester],
+        json!({"name": "Gina Green", "side": "guest"}),
+        "a guest requester is named by their contact details, without the address"
+    );
 
     let noted = with_key(&desk, "access-key-note", &key, "203.0.113.7").await;
     assert_eq!(noted.status, 201, "{}", noted.body);

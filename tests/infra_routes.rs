@@ -55,6 +55,26 @@ fn template_and_local_server_declare_the_same_routes() {
 }
 
 #[test]
+fn every_route_has_a_sample_event() {
+    let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
+    let sampled: BTreeSet<String> = std::fs::read_dir(events)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .filter_map(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .filter_map(|event| event["routeKey"].as_str().map(str::to_owned))
+        .collect();
+    let missing: Vec<String> = template_routes()
+        .into_iter()
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .filter(|route| !sampled.contains(route))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a sample event in events/: {missing:?}"
+    );
+}
+
+#[test]
 fn every_function_crate_is_deployed() {
     let crates: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/functions"))
         .unwrap()

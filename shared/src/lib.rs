@@ -16,6 +16,7 @@ pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod conversation;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod guest;

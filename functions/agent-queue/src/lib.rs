@@ -1,15 +1,27 @@
-//! `GET /agent/tickets`: the support queue, oldest waiting first.
-//! Query: `status`, `completed=true`, `priority`, `assignee=me|nobody|anyone`,
-//! `assignee_id`, `organization_id`, `limit`, `cursor`.
+//! Support's views: `GET /agent/tickets`, the queue, oldest waiting first
+//! (query: `status`, `completed=true`, `priority`, `assignee=me|nobody|anyone`,
+//! `assignee_id`, `organization_id`, `limit`, `cursor`); and
+//! `GET /agent/directory`, every agent and organization, for the pickers.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::conversation::queue::{self, QueueRequest};
 use servicedesk_shared::domain::{OrganizationId, UserId};
-use servicedesk_shared::{App, Error, Result, api};
+use servicedesk_shared::{App, Error, Result, api, directory};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
+    if req.uri().path().ends_with("/directory") {
+        return api::respond(directory(app, &req).await);
+    }
     api::respond(list(app, &req).await)
+}
+
+async fn directory(app: &App, req: &Request) -> Result<Response<Body>> {
+    let actor = api::authenticate(app, req)?;
+    Ok(api::json(
+        StatusCode::OK,
+        &directory::support_directory(app, &actor).await?,
+    ))
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {

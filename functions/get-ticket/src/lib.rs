@@ -1,8 +1,9 @@
-//! `GET /tickets/{number}`: a ticket with its full history, for those who may see it.
+//! `GET /tickets/{number}`: a ticket with its full history and the names of
+//! the people in it, for those who may see it.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::{App, Result, api, tickets};
+use servicedesk_shared::{App, Result, api, directory, tickets};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(get_ticket(app, &req).await)
@@ -12,5 +13,6 @@ async fn get_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req)?;
     let number = api::ticket_number(req)?;
     let detail = tickets::get(app, &actor, &number).await?;
-    Ok(api::json(StatusCode::OK, &detail))
+    let view = directory::ticket_view(app, &actor, detail).await?;
+    Ok(api::json(StatusCode::OK, &view))
 }

@@ -107,6 +107,11 @@ impl User {
         }
     }
 
+    /// "First Last", as others see this person.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.profile.first_name, self.profile.last_name)
+    }
+
     /// Words a password must not contain.
     pub fn personal_words(&self) -> [&str; 3] {
         [

@@ -12,6 +12,7 @@ use time::Duration;
 
 use crate::auth::Actor;
 use crate::conversation::{self, NoteRequest, TicketUpdate};
+use crate::directory::{self, TicketView};
 use crate::domain::{Email, Status, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
@@ -157,8 +158,9 @@ fn expired(app: &App, ticket: &Ticket) -> bool {
 }
 
 /// `GET /access/{key}`: the ticket with its whole history.
-pub async fn view(app: &App, key: &str, source: &str) -> Result<TicketDetail> {
-    Ok(open(app, key, source).await?.detail)
+pub async fn view(app: &App, key: &str, source: &str) -> Result<TicketView> {
+    let opened = open(app, key, source).await?;
+    directory::ticket_view(app, &opened.actor, opened.detail).await
 }
 
 /// `POST /access/{key}/notes`: a comment from the guest, in the history.

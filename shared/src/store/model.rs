@@ -284,11 +284,29 @@ pub fn organization_key(id: &OrganizationId) -> Key {
 }
 
 pub fn organization_item(org: &crate::accounts::Organization) -> Result<Item, StoreError> {
-    Ok(entity_item(
-        organization_key(&org.id),
-        "organization",
-        to_attributes(org)?,
-    ))
+    let mut item = entity_item(organization_key(&org.id), "organization", to_attributes(org)?);
+    directory_entry(
+        &mut item,
+        DIRECTORY_ORGANIZATION,
+        org.name.as_str(),
+        org.id.as_str(),
+    );
+    Ok(item)
+}
+
+/// The support directory (GSI5 `DIRECTORY`): every organization and every
+/// agent, by kind then name, so support's pickers are one Query.
+pub const DIRECTORY_PARTITION: &str = "DIRECTORY";
+pub const DIRECTORY_AGENT: &str = "AGENT#";
+pub const DIRECTORY_ORGANIZATION: &str = "ORG#";
+
+fn directory_entry(item: &mut Item, kind: &str, name: &str, id: &str) {
+    item.0
+        .insert(Index::Gsi5.pk_attr().into(), DIRECTORY_PARTITION.into());
+    item.0.insert(
+        Index::Gsi5.sk_attr().into(),
+        format!("{kind}{}#{id}", name.to_lowercase()).into(),
+    );
 }
 
 pub fn user_key(id: &UserId) -> Key {
@@ -296,7 +314,19 @@ pub fn user_key(id: &UserId) -> Key {
 }
 
 pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
-    Ok(entity_item(user_key(&user.id), "user", to_attributes(user)?))
+    let mut item = entity_item(user_key(&user.id), "user", to_attributes(user)?);
+    if user.role == crate::auth::Role::Agent {
+        directory_entry(&mut item, DIRECTORY_AGENT, &user.display_name(), user.id.as_str());
+    }
+    Ok(item)
+}
+
+pub fn is_user_item(item: &Item) -> bool {
+    item.get(ENTITY).and_then(Value::as_str) == Some("user")
+}
+
+pub fn is_organization_item(item: &Item) -> bool {
+    item.get(ENTITY).and_then(Value::as_str) == Some("organization")
 }
 
 pub fn user_from_item(item: &Item) -> Result<crate::accounts::User, StoreError> {
