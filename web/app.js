@@ -33,7 +33,7 @@ function announce(message) {
 function show(title, ...content) {
   document.title = `${title} · ${t("brand")}`;
   const heading = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(heading, ...content);
+  main.replaceChildren(heading, ...content.filter((part) => part !== null && part !== undefined));
   heading.focus();
 }
 
@@ -135,9 +135,28 @@ function renderNav() {
 
 async function doSignOut() {
   await signOut();
+  supportDirectory = null;
   renderNav();
   go("/sign-in");
   announce(t("signout.done"));
+}
+
+// --- people ------------------------------------------------------------------
+
+let supportDirectory = null;
+
+/** Support's agents and organizations, for the pickers (read once per sign-in). */
+async function directory() {
+  supportDirectory ??= await api("GET", "/agent/directory");
+  return supportDirectory;
+}
+
+/** How a ticket names one of its people: "Sam Agent (Support)", with the address if asked and known (support only). */
+function personName(ticket, id, { address = false } = {}) {
+  const person = ticket.people?.[id];
+  const name = person?.name || t("person.guest");
+  const side = person?.side === "support" ? ` (${t("person.support")})` : "";
+  return address && person?.email ? `${name}${side} <${person.email}>` : `${name}${side}`;
 }
 
 // --- pages ---------------------------------------------------------------------
@@ -224,7 +243,8 @@ function ticketTable(path, extraHeadings, extraCells, emptyKey) {
     for (const ticket of page.tickets) {
       body.append(h("tr", {},
         h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
-        h("td", {}, t(`status.${ticket.status}`)), extraCells(ticket).map((cell) => h("td", {}, cell))));
+        h("td", { "data-label": t("col.status") }, t(`status.${ticket.status}`)),
+        extraCells(ticket).map((cell, i) => h("td", { "data-label": t(extraHeadings[i]) }, cell))));
     }
     if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: String(3 + extraHeadings.length) }, t(emptyKey))));
     more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
@@ -278,11 +298,15 @@ function eventText(event) {
   }
 }
 
-/** A ticket with its history and note form; `base` is its API path. */
-function ticketView(ticket, base, reload) {
+/**
+ * A ticket with its history and note form; `base` is its API path and
+ * `people` support's directory (agents only: it fills the assignee picker).
+ */
+function ticketView(ticket, base, reload, people = null) {
   const history = h("ol", { class: "history" }, ticket.history.map((event) =>
     h("li", { class: event.internal ? "internal" : null },
-      h("p", {}, h("strong", {}, eventText(event)), " ", h("span", { class: "when" }, formatDate(event.at))),
+      h("p", {}, h("strong", {}, eventText(event)), " ",
+        h("span", { class: "when" }, `${personName(ticket, event.actor_id)} · ${formatDate(event.at)}`)),
       event.internal ? h("p", {}, t("event.internal")) : null,
       event.text ? h("pre", { class: "text" }, event.text) : null,
       event.type === "attachment_added" ? h("button", { type: "button", class: "secondary", onclick: async () => {
@@ -336,9 +360,11 @@ function ticketView(ticket, base, reload) {
   if (agent) {
     const internal = noteForm.querySelector(".actions");
     internal.before(h("div", { class: "field" }, h("label", {}, h("input", { type: "checkbox", name: "internal" }), " ", t("support.internal"))));
+    const me = currentAccount().id;
+    const agents = (people?.agents ?? []).map((a) => [a.id, a.id === me ? t("support.meNamed", { name: a.name }) : a.name]);
     const triage = h("form", { onsubmit: onSubmit(async (v) => {
       const body = { status: v.status, priority: v.priority, version: ticket.version };
-      if (v.assign_me) body.assignee_id = "me";
+      if (v.assignee !== (ticket.assignee_id || "")) body.assignee_id = v.assignee || null;
       if (v.group) body.group = v.group;
       await api("PATCH", base, body);
       announce(t("support.updated"));
@@ -347,7 +373,7 @@ function ticketView(ticket, base, reload) {
     field("status", t("ticket.status"), select(["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)]), ticket.status)),
     field("priority", t("ticket.priority"), select(["low", "normal", "high", "urgent"].map((k) => [k, t(`priority.${k}`)]), ticket.priority)),
     field("group", t("support.group"), h("input", { type: "text", value: ticket.group || "" })),
-    h("div", { class: "field" }, h("label", {}, h("input", { type: "checkbox", name: "assign_me", checked: !!ticket.assignee_id }), " ", t("support.assignMe"))),
+    field("assignee", t("support.assignee"), select([["", t("support.nobody")], ...agents], ticket.assignee_id || "")),
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("support.update"))));
     extra.push(h("h2", {}, t("support.update")), triage);
   } else if (!isGuest && currentAccount()?.id === ticket.requester_id) {
@@ -385,7 +411,10 @@ function ticketView(ticket, base, reload) {
       h("dt", {}, t("ticket.type")), h("dd", {}, t(`type.${ticket.request_type}`)),
       h("dt", {}, t("ticket.priority")), h("dd", {}, t(`priority.${ticket.priority}`)),
       h("dt", {}, t("ticket.visibility")), h("dd", {}, t(`visibility.${ticket.visibility}`)),
-      h("dt", {}, t("ticket.created")), h("dd", {}, formatDate(ticket.created_at))),
+      h("dt", {}, t("ticket.created")), h("dd", {}, formatDate(ticket.created_at)),
+      h("dt", {}, t("ticket.requester")), h("dd", {}, personName(ticket, ticket.requester_id, { address: true })),
+      ticket.organization_name ? [h("dt", {}, t("ticket.organization")), h("dd", {}, ticket.organization_name)] : null,
+      ticket.assignee_id ? [h("dt", {}, t("ticket.assignee")), h("dd", {}, personName(ticket, ticket.assignee_id, { address: true }))] : null),
     h("h2", {}, t("ticket.history")), history,
     h("h2", {}, t("ticket.addNote")), noteForm, statusForm, ...extra);
 }
@@ -407,33 +436,42 @@ function upload(request, file, onProgress) {
 }
 
 async function supportPage() {
+  const people = await directory();
   const params = new URLSearchParams(location.search);
-  const assignee = params.get("assignee") || "anyone";
+  // `assignee` is anyone, me or nobody; `assignee_id` one agent: one picker offers both.
+  const assignee = params.get("assignee_id") || params.get("assignee") || "anyone";
+  const organization = params.get("organization_id") || "";
   const priority = params.get("priority") || "";
   const status = params.get("status") || "";
   const filters = h("form", { onsubmit: (event) => {
     event.preventDefault();
     const v = values(event.currentTarget);
-    const query = new URLSearchParams({ assignee: v.assignee });
-    if (v.priority) query.set("priority", v.priority);
-    if (v.status) query.set("status", v.status);
+    const query = new URLSearchParams();
+    query.set(["anyone", "me", "nobody"].includes(v.assignee) ? "assignee" : "assignee_id", v.assignee);
+    for (const name of ["organization_id", "priority", "status"]) if (v[name]) query.set(name, v[name]);
     go(`/support?${query}`);
   } },
-  field("assignee", t("support.assignee"), select([["anyone", t("support.anyone")], ["me", t("support.me")], ["nobody", t("support.nobody")]], assignee)),
+  field("assignee", t("support.assignee"), select([["anyone", t("support.anyone")], ["me", t("support.me")], ["nobody", t("support.nobody")],
+    ...people.agents.filter((a) => a.id !== currentAccount().id).map((a) => [a.id, a.name])], assignee)),
+  field("organization_id", t("support.organization"), select([["", t("support.anyOrganization")], ...people.organizations.map((o) => [o.id, o.name])], organization)),
   field("priority", t("support.priority"), select([["", t("support.any")], ...["urgent", "high", "normal", "low"].map((k) => [k, t(`priority.${k}`)])], priority)),
   field("status", t("ticket.status"), select([["", t("support.any")], ...["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)])], status)),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("list.apply"))));
-  const query = new URLSearchParams({ assignee });
-  if (priority) query.set("priority", priority);
-  if (status) query.set("status", status);
+  const query = new URLSearchParams(location.search);
+  for (const name of [...query.keys()]) if (!["assignee", "assignee_id", "organization_id", "priority", "status"].includes(name)) query.delete(name);
+  if (!query.has("assignee") && !query.has("assignee_id")) query.set("assignee", "anyone");
+  const organizations = new Map(people.organizations.map((o) => [o.id, o.name]));
   const [table, more, load] = ticketTable(`/agent/tickets?${query}`,
-    ["support.waiting", "support.priority"], (ticket) => [formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
+    ["support.organization", "support.waiting", "support.priority"],
+    (ticket) => [organizations.get(ticket.organization_id) ?? t("person.guest"), formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
   show(t("support.title"), filters, table, more);
   await load(null);
 }
 
 async function ticketPage(number) {
-  const reload = async () => ticketView(await api("GET", `/tickets/${encodeURIComponent(number)}`), `/tickets/${encodeURIComponent(number)}`, reload);
+  const path = `/tickets/${encodeURIComponent(number)}`;
+  const people = currentAccount()?.role === "agent" ? await directory() : null;
+  const reload = async () => ticketView(await api("GET", path), path, reload, people);
   await reload();
 }
 

@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -38,6 +39,9 @@ const browser = await chromium.launch({
 
 /** axe-core on the current page (injected through the debugger, so the page's CSP stays on). */
 async function accessible(page, name) {
+  // Pages render after their data arrives: check the page, not a half-built one.
+  await page.locator("main h1").waitFor();
+  await page.waitForLoadState("networkidle");
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`));
@@ -74,6 +78,29 @@ async function waitForMail(address, seen) {
     await new Promise((r) => setTimeout(r, 200));
   }
   return null;
+}
+
+// --- First load: what a new visitor downloads, compressed as the CDN does. ---
+{
+  const cold = await browser.newContext();
+  const first = await cold.newPage();
+  const loaded = [];
+  first.on("response", (response) => {
+    const type = response.request().resourceType();
+    if (["document", "script", "stylesheet"].includes(type) && response.url().startsWith(base)) loaded.push(response);
+  });
+  await first.goto(`${base}/`, { waitUntil: "networkidle" });
+  let raw = 0;
+  let compressed = 0;
+  for (const response of loaded) {
+    const body = await response.body();
+    raw += body.length;
+    compressed += gzipSync(body, { level: 6 }).length;
+  }
+  const kb = (bytes) => (bytes / 1024).toFixed(1);
+  console.log(`     first load: ${loaded.length} files (${loaded.map((r) => new URL(r.url()).pathname).join(" ")}), ${kb(raw)} KB, ${kb(compressed)} KB gzip`);
+  expect(compressed <= 60 * 1024, `the first load is at most 60 KB compressed (${kb(compressed)} KB)`);
+  await cold.close();
 }
 
 const seen = new Set();
@@ -178,7 +205,19 @@ expect(true, "a colleague sees it in Organization tickets");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
-// Support finds it in the queue, takes it, replies, and leaves an internal note.
+// A second agent joins support (invited and accepted through the API).
+const samForTess = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+const tessInvited = await fetch(`${base}/admin/invitations`, { method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${samForTess.access_token}` },
+  body: JSON.stringify({ email: "tess@support.example", role: "agent" }) });
+expect(tessInvited.status === 202, "support invited a second agent");
+const tessToken = (await waitForMail("tess@support.example", seen)).match(/invitation#token=([A-Za-z0-9_-]+)/)[1];
+const tessAccepted = await fetch(`${base}/auth/invitations/accept`, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ token: tessToken, first_name: "Tess", last_name: "Tanaka", password: "lunar-pebble-84", password_confirmation: "lunar-pebble-84" }) });
+expect(tessAccepted.status < 300, `the second agent accepted (${tessAccepted.status})`);
+
+// Support finds it in the queue, replies, leaves an internal note and hands it to Tess.
 await signInAs("sam@support.example", "harbor-violet-93");
 await page.getByRole("heading", { name: "Support queue" }).waitFor();
 await accessible(page, "support-queue");
@@ -191,12 +230,27 @@ await page.getByLabel(/^Text/).fill("Known bug in 5.1, see KB-12.");
 await page.getByLabel("Internal note (support only)").check();
 await page.getByRole("button", { name: "Add note" }).click();
 await page.locator("ol.history .internal").getByText("KB-12").waitFor();
+expect((await page.locator("dl.meta").textContent()).includes("Ann Archer <ann@acme.example>"), "support sees who asked, with the address");
 await page.getByLabel(/^Status/).selectOption("in_progress");
-await page.getByLabel("Assign to me").check();
+await page.getByLabel(/^Assigned to/).selectOption({ label: "Tess Tanaka" });
 await page.getByRole("button", { name: "Update the ticket" }).click();
 await page.locator("[data-status=in_progress]").waitFor();
-expect(true, "support replied, noted internally and took the ticket");
+expect((await page.locator("dl.meta").textContent()).includes("Tess Tanaka (Support)"), "the header names the new assignee");
+expect(true, "support replied, noted internally and handed the ticket to another agent");
 await accessible(page, "support-ticket");
+// The queue, narrowed to the organization and the agent it went to.
+await page.getByRole("link", { name: "Support queue" }).click();
+await page.getByLabel(/^Assigned to/).selectOption({ label: "Tess Tanaka" });
+await page.getByLabel(/^Organization/).selectOption({ label: "Acme Corporation" });
+await page.getByRole("button", { name: "Show tickets" }).click();
+await page.waitForURL(/assignee_id=/);
+await page.getByRole("link", { name: number }).waitFor();
+expect((await page.locator("tbody tr").count()) === 1, "only Tess's Acme ticket is listed");
+await page.getByLabel(/^Assigned to/).selectOption("nobody");
+await page.getByRole("button", { name: "Show tickets" }).click();
+await page.waitForURL(/assignee=nobody/);
+await page.getByRole("table").waitFor();
+expect((await page.getByRole("link", { name: number }).count()) === 0, "and not among the unassigned");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
@@ -204,6 +258,11 @@ await signInAs("ann@acme.example", "orchid-lantern-42");
 await page.goto(`${base}/ticket/${number}`);
 await page.getByText("Please update the VPN client to 5.2.").waitFor();
 expect(true, "the customer sees the reply");
+const header = await page.locator("dl.meta").textContent();
+expect(header.includes("Ann Archer") && header.includes("Acme Corporation") && !header.includes("@"),
+  "the header names the requester and organization, without addresses");
+expect((await page.locator("ol.history li").filter({ hasText: "Please update the VPN client" }).textContent()).includes("Sam Agent (Support)"),
+  "each note says who wrote it");
 expect((await page.getByText("KB-12").count()) === 0, "but not the internal note");
 await page.getByRole("button", { name: "Close the ticket" }).click();
 await page.getByRole("button", { name: "Reopen the ticket" }).waitFor();
@@ -284,6 +343,66 @@ await page.getByRole("link", { name: "Create a ticket" }).waitFor();
 expect(true, "Cleo's account is created and she is signed in");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
+
+// --- French, end to end: a guest, then a customer with her ticket. -----------
+await page.goto(`${base}/`);
+await page.getByLabel("Language").selectOption("fr");
+await page.getByRole("link", { name: "Demande sans compte" }).first().click();
+await page.getByRole("heading", { name: "Envoyer une demande sans compte" }).waitFor();
+await accessible(page, "guest-form-fr");
+await page.getByLabel(/^Votre nom/).fill("Hugo Henry");
+await page.getByLabel(/^E-mail/).fill("hugo@example.fr");
+await page.getByLabel(/^Description/).fill("La caisse affiche l'erreur E17.");
+await page.getByRole("button", { name: "Envoyer la demande" }).click();
+await page.getByText("Consultez vos e-mails").waitFor({ timeout: 20000 });
+const hugoMail = await waitForMail("hugo@example.fr", seen);
+expect(hugoMail !== null && hugoMail.includes("Bonjour"), "the guest's email is in French");
+await page.goto(hugoMail.match(/https?:\/\/\S+\/access#key=[A-Za-z0-9_-]+/)[0]);
+await page.getByRole("heading", { name: "Historique" }).waitFor();
+expect((await page.locator("dl.meta").textContent()).includes("Hugo Henry"), "the guest is named as the requester");
+await page.getByLabel(/^Texte/).fill("Elle redémarre puis l'erreur revient.");
+await page.getByRole("button", { name: "Ajouter la note" }).click();
+await page.locator("ol.history").getByText("Elle redémarre puis l'erreur revient.").waitFor();
+await accessible(page, "access-ticket-fr");
+expect(true, "a guest follows and adds to a ticket in French");
+
+await page.goto(`${base}/sign-in`);
+await page.getByLabel(/^E-mail/).fill("cleo@acme.example");
+await page.getByLabel(/^Mot de passe/).fill("quiet-harbour-58");
+await page.getByRole("button", { name: "Se connecter" }).click();
+await page.getByRole("link", { name: "Créer un ticket" }).click();
+await page.getByRole("heading", { name: "Nouveau ticket" }).waitFor();
+await accessible(page, "new-ticket-fr");
+await page.getByLabel(/^Titre/).fill("Imprimante hors ligne");
+await page.getByLabel(/^Description/).fill("L'imprimante du deuxième étage ne répond plus.");
+await page.getByLabel(/^Pièces jointes/).setInputFiles({ name: "journal.txt", mimeType: "text/plain", buffer: Buffer.from("spooler stopped\n".repeat(1000)) });
+await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+await page.getByRole("heading", { level: 1 }).filter({ hasText: "Imprimante hors ligne" }).waitFor();
+const numberFr = (await heading(page)).split(" ")[0];
+await page.getByText("Fichier ajouté : journal.txt").waitFor();
+expect((await page.locator("dl.meta").textContent()).includes("Cleo Clark"), "the ticket names Cleo as the requester");
+await page.getByRole("link", { name: "Mes tickets" }).click();
+await page.getByRole("link", { name: numberFr }).waitFor();
+expect((await page.getByRole("row").filter({ hasText: numberFr }).textContent()).includes("Nouveau"), "Mes tickets lists it, status in French");
+// Support answers (through the API); Cleo reads it in French and closes.
+const samFr = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+const repliedFr = await fetch(`${base}/tickets/${numberFr}/notes`, { method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${samFr.access_token}` },
+  body: JSON.stringify({ text: "Nous redémarrons le serveur d'impression." }) });
+expect(repliedFr.status === 201, "support replied to Cleo");
+const cleoUpdate = await waitForMail("cleo@acme.example", seen);
+expect(cleoUpdate !== null && cleoUpdate.includes("a été mis à jour"), "Cleo's update email is in French");
+await page.getByRole("link", { name: numberFr }).click();
+await page.getByText("Nous redémarrons le serveur d'impression.").waitFor();
+await accessible(page, "ticket-fr");
+await page.getByRole("button", { name: "Fermer le ticket" }).click();
+await page.getByRole("button", { name: "Rouvrir le ticket" }).waitFor();
+expect((await page.locator("[data-status]").textContent()) === "Fermé", "Cleo closed it, in French");
+expect(!(await page.locator("main").textContent()).includes("null"), "no empty value is printed as \"null\"");
+await page.getByRole("button", { name: "Se déconnecter" }).click();
+await page.getByRole("heading", { name: "Connexion" }).waitFor();
+await page.getByLabel("Langue").selectOption("en");
 
 // A key pasted by hand (someone who lost the link's page).
 await page.goto(`${base}/access`);
