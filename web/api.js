@@ -7,10 +7,14 @@ let accessToken = null;
 let account = null;
 
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter = null) {
     super(problem.detail || `HTTP ${status}`);
     this.status = status;
+    /** The API's own explanation (English), if it sent one. */
+    this.detail = problem.detail || null;
     this.field = problem.field || null;
+    /** Seconds to wait, from a 429's Retry-After. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -35,8 +39,13 @@ async function send(method, path, body, token) {
     throw new ApiError(0, { detail: "network" });
   }
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data || {});
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (a gateway's error page): the status alone tells what happened.
+  }
+  if (!response.ok) throw new ApiError(response.status, data || {}, Number(response.headers.get("retry-after")) || null);
   return data;
 }
 

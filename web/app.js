@@ -3,7 +3,7 @@
 // catalogs in i18n.js and shows the API's problem details next to the field.
 
 import { api, anonymous, currentAccount, restore, signIn, signOut, ApiError } from "./api.js";
-import { formatDate, language, setLanguage, t } from "./i18n.js";
+import { formatDate, hasText, language, setLanguage, t } from "./i18n.js";
 
 const main = document.getElementById("main");
 
@@ -68,11 +68,24 @@ function select(options, value) {
   return h("select", {}, options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
 }
 
+/**
+ * What to tell the person about a failed call. The API explains in English;
+ * in other languages, problems that name no field are told by their kind
+ * (status) from the catalog, as are answers that carry no explanation.
+ */
+function errorMessage(error) {
+  if (!(error instanceof ApiError)) return error.message;
+  if (error.status === 0) return t("error.network");
+  const kind = `error.${error.status >= 500 ? 503 : error.status}`;
+  const byKind = hasText(kind) && !error.field && (language() !== "en" || !error.detail);
+  return byKind ? t(kind, { seconds: error.retryAfter ?? 60 }) : error.message;
+}
+
 /** Shows an API error: next to its field when it names one, else above the form. */
 function showError(form, error) {
   for (const slot of form.querySelectorAll(".error")) slot.hidden = true;
   for (const control of form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
-  const message = error instanceof ApiError && error.status === 0 ? t("error.network") : error.message;
+  const message = errorMessage(error);
   const holder = error.field && form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
   if (holder) {
     const control = holder.querySelector("input, select, textarea");
@@ -675,7 +688,7 @@ async function route() {
     await page(...pattern.exec(path).slice(1).map(decodeURIComponent));
   } catch (error) {
     show(t("brand"), h("p", { class: "notice problem", role: "alert" },
-      t("error.generic", { detail: error instanceof ApiError && error.status === 0 ? t("error.network") : error.message })));
+      t("error.generic", { detail: errorMessage(error) })));
   }
 }
 

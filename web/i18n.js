@@ -46,6 +46,15 @@ const catalogs = {
     "access.title": "Check on an existing ticket", "access.key": "Access key (from the link in your email)",
     "access.open": "Open the ticket",
     "required": "(required)", "error.generic": "Something went wrong: {detail}", "error.network": "The service cannot be reached; check your connection and try again.",
+    "error.400": "The request was refused; check what you entered and try again.",
+    "error.401": "The email or password is wrong, or your session ended; sign in again.",
+    "error.403": "You may not do this with your account.",
+    "error.404": "Not found: the link or key may be wrong or expired, or you may not see this ticket.",
+    "error.409": "Someone changed this in the meantime; reload the page and try again.",
+    "error.413": "This is too large; shorten the text or choose a smaller file.",
+    "error.422": "Something you entered is not valid; check the fields and try again.",
+    "error.429": "Too many attempts; wait {seconds} seconds and try again.",
+    "error.503": "The service is briefly unavailable; try again in a moment.",
     "loading": "Loading…", "signout.done": "You are signed out.",
     "nav.profile": "Profile", "nav.password": "Change password",
     "forgot.title": "Forgot your password?", "forgot.help": "Enter your email: if an account exists, we send it a link to choose a new password.",
@@ -116,6 +125,15 @@ const catalogs = {
     "access.title": "Suivre un ticket existant", "access.key": "Clé d'accès (du lien reçu par e-mail)",
     "access.open": "Ouvrir le ticket",
     "required": "(obligatoire)", "error.generic": "Une erreur est survenue : {detail}", "error.network": "Le service est injoignable ; vérifiez votre connexion et réessayez.",
+    "error.400": "La demande a été refusée ; vérifiez votre saisie et réessayez.",
+    "error.401": "L'e-mail ou le mot de passe est incorrect, ou votre session a pris fin ; reconnectez-vous.",
+    "error.403": "Votre compte ne permet pas cette action.",
+    "error.404": "Introuvable : le lien ou la clé est peut-être erroné ou expiré, ou ce ticket ne vous est pas accessible.",
+    "error.409": "Quelqu'un a modifié ceci entre-temps ; rechargez la page et réessayez.",
+    "error.413": "C'est trop volumineux ; raccourcissez le texte ou choisissez un fichier plus petit.",
+    "error.422": "Une saisie n'est pas valide ; vérifiez les champs et réessayez.",
+    "error.429": "Trop de tentatives ; attendez {seconds} secondes et réessayez.",
+    "error.503": "Le service est momentanément indisponible ; réessayez dans un instant.",
     "loading": "Chargement…", "signout.done": "Vous êtes déconnecté(e).",
     "nav.profile": "Profil", "nav.password": "Changer le mot de passe",
     "forgot.title": "Mot de passe oublié ?", "forgot.help": "Saisissez votre e-mail : si un compte existe, nous lui envoyons un lien pour choisir un nouveau mot de passe.",
@@ -154,6 +172,11 @@ export function language() {
 
 export function setLanguage(code) {
   if (languages.includes(code)) localStorage.setItem("sd-language", code);
+}
+
+/** Whether the catalogs have `key`. */
+export function hasText(key) {
+  return key in catalogs.en;
 }
 
 /** The text of `key` in the current language, `{name}` filled from `args`. */

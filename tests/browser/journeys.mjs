@@ -368,6 +368,10 @@ expect(true, "a guest follows and adds to a ticket in French");
 
 await page.goto(`${base}/sign-in`);
 await page.getByLabel(/^E-mail/).fill("cleo@acme.example");
+await page.getByLabel(/^Mot de passe/).fill("pas le bon mot de passe");
+await page.getByRole("button", { name: "Se connecter" }).click();
+await page.getByRole("alert").waitFor();
+expect((await page.getByRole("alert").textContent()).includes("mot de passe est incorrect"), "a wrong password is explained in French");
 await page.getByLabel(/^Mot de passe/).fill("quiet-harbour-58");
 await page.getByRole("button", { name: "Se connecter" }).click();
 await page.getByRole("link", { name: "Créer un ticket" }).click();
