@@ -10,7 +10,11 @@ use std::sync::Arc;
 use common::lambda::{Answer, event, fill, invoke, with_body, with_query, with_token};
 use serde_json::{Value, json};
 use servicedesk::demo;
+use servicedesk_shared::accounts::{self, Name, Profile, User};
+use servicedesk_shared::auth::Role;
 use servicedesk_shared::conversation::notify;
+use servicedesk_shared::domain::{Email, UserId};
+use servicedesk_shared::i18n::Language;
 use servicedesk_shared::mail::Message;
 use servicedesk_shared::store::ItemStore;
 use servicedesk_shared::testing::{self, TestApp};
@@ -337,10 +341,35 @@ async fn sharing_and_privacy(store: Arc<dyn ItemStore>) {
     );
 }
 
+/// A second agent, Tess, straight into the store (as an invitation would).
+async fn add_agent_tess(d: &Desk) {
+    let tess = User {
+        id: UserId::parse("agent-tess").unwrap(),
+        email: Email::parse("tess@support.example").unwrap(),
+        role: Role::Agent,
+        organization_id: None,
+        profile: Profile::named(
+            Name::parse("first_name", "Tess").unwrap(),
+            Name::parse("last_name", "Tanaka").unwrap(),
+            Language::En,
+        ),
+        password_hash: None,
+        session_epoch: 0,
+        version: 1,
+    };
+    accounts::create_user(&d.desk.app, &tess).await.unwrap();
+}
+
 async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
+    add_agent_tess(&d).await;
     d.open_ticket().await;
     d.note(&d.sam, json!({"text": "Looking into it."})).await;
+    // Handed to Tess, then taken back: Tess is named only by the history.
+    for to in ["agent-tess", "me"] {
+        let assigned = d.patch(&d.sam, json!({ "assignee_id": to })).await;
+        assert_eq!(assigned.status, 200, "{}", assigned.body);
+    }
     let partner_key = d.share_with("partner@example.net").await;
     let partner_note = with_body(
         fill(event("access-key-note"), &[("KEY", &partner_key)]),
@@ -359,6 +388,10 @@ async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<
         people["demo-sam"],
         json!({"name": "Sam Agent", "side": "support"}),
         "customers see support's names, never addresses"
+    );
+    assert_eq!(
+        people["agent-tess"]["name"], "Tess Tanaka",
+        "someone the ticket was assigned to is named"
     );
     let partner = seen.body["history"]
         .as_array()
@@ -383,11 +416,23 @@ async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<
         authors.iter().all(|id| people.get(id).is_some()),
         "every author is named: {people}"
     );
+    assert_eq!(
+        seen.body["contact"]["phone"], "+1 555 0100",
+        "the requester sees their contact details"
+    );
 
     let for_support = d.get(&d.sam).await;
     assert_eq!(
         for_support.body["people"]["demo-ann"]["email"], "ann@acme.example",
         "support sees addresses"
+    );
+    assert_eq!(for_support.body["contact"]["phone"], "+1 555 0100");
+    let for_colleague = d.get(&d.bob).await;
+    assert_eq!(for_colleague.status, 200);
+    assert!(
+        !for_colleague.body.to_string().contains("+1 555 0100"),
+        "a colleague does not see the requester's contact details: {}",
+        for_colleague.body
     );
     let by_key = invoke(
         &d.desk.app,
@@ -395,7 +440,17 @@ async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<
     )
     .await;
     assert_eq!(by_key.body["people"]["demo-sam"]["name"], "Sam Agent");
-    assert!(by_key.body["people"]["demo-ann"].get("email").is_none());
+    let partner_sees = by_key.body.to_string();
+    assert!(
+        !partner_sees.contains("ann@acme.example") && !partner_sees.contains("+1 555 0100"),
+        "someone invited by address sees neither the requester's address nor phone: {partner_sees}"
+    );
+    let closed_by_colleague = d.patch(&d.bob, json!({"status": "closed"})).await;
+    assert_eq!(closed_by_colleague.status, 200, "{}", closed_by_colleague.body);
+    assert!(
+        !closed_by_colleague.body.to_string().contains("+1 555 0100"),
+        "nor in the answer to a change"
+    );
 
     // Support's pickers: every agent and organization, by name.
     let globex = d.call("admin-create-organization", &d.sam, None).await;
@@ -405,7 +460,10 @@ async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<
     assert_eq!(
         directory.body,
         json!({
-            "agents": [{"id": "demo-sam", "name": "Sam Agent"}],
+            "agents": [
+                {"id": "demo-sam", "name": "Sam Agent"},
+                {"id": "agent-tess", "name": "Tess Tanaka"},
+            ],
             "organizations": [
                 {"id": demo::ORGANIZATION_ID, "name": demo::ORGANIZATION_NAME},
                 {"id": globex.body["id"], "name": "Globex"},
@@ -416,6 +474,27 @@ async fn the_ticket_names_its_people_and_support_lists_its_directory(store: Arc<
         d.call("agent-queue-directory", &d.ann, None).await.status,
         403,
         "customers have no directory"
+    );
+
+    // A renamed agent is listed under the new name, in name order.
+    let renamed = d
+        .call(
+            "account-update-profile",
+            &d.sam,
+            Some(
+                json!({"first_name": "Zoe", "last_name": "Agent", "email": "sam@support.example",
+                        "language": "en", "show_landing_page": true}),
+            ),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let directory = d.call("agent-queue-directory", &d.sam, None).await;
+    assert_eq!(
+        directory.body["agents"],
+        json!([
+            {"id": "agent-tess", "name": "Tess Tanaka"},
+            {"id": "demo-sam", "name": "Zoe Agent"},
+        ])
     );
 }
 

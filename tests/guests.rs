@@ -115,7 +115,7 @@ async fn guest_submits_follows_comments_and_rotates(store: Arc<dyn ItemStore>) {
     assert_eq!(
         ticket["people"][requester],
         json!({"name": "Gina Green", "side": "guest"}),
-        "a guest requester is named by their contact details, without the address"
+        "a guest requester is named by their contact details"
     );
 
     let noted = with_key(&desk, "access-key-note", &key, "203.0.113.7").await;

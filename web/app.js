@@ -158,18 +158,25 @@ async function doSignOut() {
 
 let supportDirectory = null;
 
-/** Support's agents and organizations, for the pickers (read once per sign-in). */
+/** Support's agents and organizations, by name in the interface's language (read once per sign-in). */
 async function directory() {
-  supportDirectory ??= await api("GET", "/agent/directory");
+  if (!supportDirectory) {
+    const { agents, organizations } = await api("GET", "/agent/directory");
+    const byName = new Intl.Collator(language()).compare;
+    agents.sort((a, b) => byName(a.name, b.name));
+    organizations.sort((a, b) => byName(a.name, b.name));
+    supportDirectory = { agents, organizations };
+  }
   return supportDirectory;
 }
 
 /** How a ticket names one of its people: "Sam Agent (Support)", with the address if asked and known (support only). */
 function personName(ticket, id, { address = false } = {}) {
   const person = ticket.people?.[id];
-  const name = person?.name || t("person.guest");
-  const side = person?.side === "support" ? ` (${t("person.support")})` : "";
-  return address && person?.email ? `${name}${side} <${person.email}>` : `${name}${side}`;
+  if (!person) return t("person.unknown");
+  const name = person.name || t("person.guest");
+  const side = person.side === "support" ? ` (${t("person.support")})` : "";
+  return address && person.email ? `${name}${side} <${person.email}>` : `${name}${side}`;
 }
 
 // --- pages ---------------------------------------------------------------------
@@ -244,9 +251,10 @@ async function listPage() {
  * Returns the table, the button's place and the loader (`load(null)` to start).
  */
 function ticketTable(path, extraHeadings, extraCells, emptyKey) {
-  const body = h("tbody");
-  const table = h("table", {}, h("thead", {}, h("tr", {},
-    ["col.number", "col.title", "col.status", ...extraHeadings].map((k) => h("th", { scope: "col" }, t(k))))), body);
+  // Explicit roles keep the table a table for screen readers when phones lay rows out as cards.
+  const body = h("tbody", { role: "rowgroup" });
+  const table = h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
+    ["col.number", "col.title", "col.status", ...extraHeadings].map((k) => h("th", { scope: "col", role: "columnheader" }, t(k))))), body);
   const more = h("div", { class: "actions" });
   const load = async (cursor) => {
     const url = new URL(path, location.origin);
@@ -254,12 +262,11 @@ function ticketTable(path, extraHeadings, extraCells, emptyKey) {
     if (cursor) url.searchParams.set("cursor", cursor);
     const page = await api("GET", `${url.pathname}${url.search}`);
     for (const ticket of page.tickets) {
-      body.append(h("tr", {},
-        h("td", {}, link(`/ticket/${ticket.number}`, ticket.number)), h("td", {}, ticket.title),
-        h("td", { "data-label": t("col.status") }, t(`status.${ticket.status}`)),
-        extraCells(ticket).map((cell, i) => h("td", { "data-label": t(extraHeadings[i]) }, cell))));
+      const cells = [link(`/ticket/${ticket.number}`, ticket.number), ticket.title, t(`status.${ticket.status}`), ...extraCells(ticket)];
+      const headings = ["col.number", "col.title", "col.status", ...extraHeadings];
+      body.append(h("tr", { role: "row" }, cells.map((cell, i) => h("td", { role: "cell", "data-label": t(headings[i]) }, cell))));
     }
-    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: String(3 + extraHeadings.length) }, t(emptyKey))));
+    if (!body.children.length) body.append(h("tr", { role: "row" }, h("td", { role: "cell", colspan: String(3 + extraHeadings.length) }, t(emptyKey))));
     more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
   };
   return [table, more, load];
@@ -299,8 +306,9 @@ function newTicketPage() {
   show(t("new.title"), form);
 }
 
-function eventText(event) {
+function eventText(event, ticket) {
   switch (event.type) {
+    case "assigned": return event.to ? t("event.assigned_to", { name: personName(ticket, event.to) }) : t("event.unassigned");
     case "note": return event.title ? `${t("event.note")}: ${event.title}` : t("event.note");
     case "status_changed": return t("event.status_changed", { from: t(`status.${event.from}`), to: t(`status.${event.to}`) });
     case "priority_changed": return t("event.priority_changed", { from: t(`priority.${event.from}`), to: t(`priority.${event.to}`) });
@@ -318,7 +326,7 @@ function eventText(event) {
 function ticketView(ticket, base, reload, people = null) {
   const history = h("ol", { class: "history" }, ticket.history.map((event) =>
     h("li", { class: event.internal ? "internal" : null },
-      h("p", {}, h("strong", {}, eventText(event)), " ",
+      h("p", {}, h("strong", {}, eventText(event, ticket)), " ",
         h("span", { class: "when" }, `${personName(ticket, event.actor_id)} · ${formatDate(event.at)}`)),
       event.internal ? h("p", {}, t("event.internal")) : null,
       event.text ? h("pre", { class: "text" }, event.text) : null,
@@ -375,6 +383,10 @@ function ticketView(ticket, base, reload, people = null) {
     internal.before(h("div", { class: "field" }, h("label", {}, h("input", { type: "checkbox", name: "internal" }), " ", t("support.internal"))));
     const me = currentAccount().id;
     const agents = (people?.agents ?? []).map((a) => [a.id, a.id === me ? t("support.meNamed", { name: a.name }) : a.name]);
+    // An assignee the directory does not list (yet) stays selected, so saving never unassigns by accident.
+    if (ticket.assignee_id && !agents.some(([id]) => id === ticket.assignee_id)) {
+      agents.unshift([ticket.assignee_id, personName(ticket, ticket.assignee_id)]);
+    }
     const triage = h("form", { onsubmit: onSubmit(async (v) => {
       const body = { status: v.status, priority: v.priority, version: ticket.version };
       if (v.assignee !== (ticket.assignee_id || "")) body.assignee_id = v.assignee || null;
@@ -452,7 +464,9 @@ async function supportPage() {
   const people = await directory();
   const params = new URLSearchParams(location.search);
   // `assignee` is anyone, me or nobody; `assignee_id` one agent: one picker offers both.
-  const assignee = params.get("assignee_id") || params.get("assignee") || "anyone";
+  const me = currentAccount().id;
+  const picked = params.get("assignee_id") || params.get("assignee") || "anyone";
+  const assignee = picked === me ? "me" : picked;
   const organization = params.get("organization_id") || "";
   const priority = params.get("priority") || "";
   const status = params.get("status") || "";
@@ -465,7 +479,7 @@ async function supportPage() {
     go(`/support?${query}`);
   } },
   field("assignee", t("support.assignee"), select([["anyone", t("support.anyone")], ["me", t("support.me")], ["nobody", t("support.nobody")],
-    ...people.agents.filter((a) => a.id !== currentAccount().id).map((a) => [a.id, a.name])], assignee)),
+    ...people.agents.filter((a) => a.id !== me).map((a) => [a.id, a.name])], assignee)),
   field("organization_id", t("support.organization"), select([["", t("support.anyOrganization")], ...people.organizations.map((o) => [o.id, o.name])], organization)),
   field("priority", t("support.priority"), select([["", t("support.any")], ...["urgent", "high", "normal", "low"].map((k) => [k, t(`priority.${k}`)])], priority)),
   field("status", t("ticket.status"), select([["", t("support.any")], ...["new", "open", "in_progress", "awaiting_customer", "resolved", "closed"].map((k) => [k, t(`status.${k}`)])], status)),
@@ -476,7 +490,8 @@ async function supportPage() {
   const organizations = new Map(people.organizations.map((o) => [o.id, o.name]));
   const [table, more, load] = ticketTable(`/agent/tickets?${query}`,
     ["support.organization", "support.waiting", "support.priority"],
-    (ticket) => [organizations.get(ticket.organization_id) ?? t("person.guest"), formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
+    (ticket) => [ticket.organization_id ? organizations.get(ticket.organization_id) ?? ticket.organization_id : t("person.guest"),
+      formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
   show(t("support.title"), filters, table, more);
   await load(null);
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::accounts::{Organization, User};
 use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, OrganizationId, UserId};
+use crate::domain::{Email, EventKind, OrganizationId, UserId};
 use crate::store::{Index, Position, Query, model};
 use crate::tickets::TicketDetail;
 use crate::{App, Result};
@@ -52,10 +52,15 @@ pub struct TicketView {
 /// organization together). `detail` is already filtered for `viewer`.
 pub async fn ticket_view(app: &App, viewer: &Actor, detail: TicketDetail) -> Result<TicketView> {
     let ticket = &detail.ticket;
+    let assigned = detail.history.iter().filter_map(|event| match &event.kind {
+        EventKind::Assigned { to } => to.as_ref(),
+        _ => None,
+    });
     let ids: BTreeSet<&UserId> = std::iter::once(&ticket.requester_id)
         .chain(&ticket.assignee_id)
         .chain(&ticket.participants)
         .chain(detail.history.iter().map(|event| &event.actor_id))
+        .chain(assigned)
         .collect();
     let mut keys: Vec<_> = ids.iter().map(|id| model::user_key(id)).collect();
     keys.extend(ticket.organization_id.as_ref().map(model::organization_key));
@@ -128,12 +133,8 @@ pub async fn support_directory(app: &App, actor: &Actor) -> Result<SupportDirect
     loop {
         let page = app.store.query(&query).await?;
         for item in &page.items {
-            if model::is_user_item(item) {
-                let user: User = model::user_from_item(item)?;
-                directory.agents.push(Listed {
-                    name: user.display_name(),
-                    id: user.id,
-                });
+            if let Some((id, name)) = model::agent_card_from_item(item) {
+                directory.agents.push(Listed { id, name });
             } else if model::is_organization_item(item) {
                 let organization: Organization = model::organization_from_item(item)?;
                 directory.organizations.push(Listed {
@@ -147,5 +148,10 @@ pub async fn support_directory(app: &App, actor: &Actor) -> Result<SupportDirect
             _ => break,
         }
     }
+    // The index orders by a lowercased key; order by the names themselves.
+    directory.agents.sort_by_cached_key(|a| a.name.to_lowercase());
+    directory
+        .organizations
+        .sort_by_cached_key(|o| o.name.to_lowercase());
     Ok(directory)
 }

@@ -141,11 +141,22 @@ pub async fn get(app: &App, actor: &Actor, number: &TicketNumber) -> Result<Tick
 }
 
 impl TicketDetail {
-    /// The history without what `actor` may not see (internal notes).
+    /// The ticket without what `actor` may not see: internal notes, and the
+    /// requester's contact details unless they are support or the requester.
     pub fn as_seen_by(mut self, actor: &Actor) -> Self {
         self.history.retain(|event| policy::can_see_event(actor, event));
+        self.ticket = ticket_as_seen_by(self.ticket, actor);
         self
     }
+}
+
+/// The ticket without the requester's contact details, unless `actor` is
+/// support or the requester.
+pub fn ticket_as_seen_by(mut ticket: Ticket, actor: &Actor) -> Ticket {
+    if !policy::can_see_contact(actor, &ticket) {
+        ticket.contact = Contact::default();
+    }
+    ticket
 }
 
 /// The ticket and its history, without any access check: callers decide.

@@ -169,9 +169,10 @@ pub async fn get_organization(app: &App, id: &OrganizationId) -> Result<Option<O
 }
 
 /// The writes that create a user; the email is claimed in the same
-/// transaction, so two accounts can never share one.
+/// transaction, so two accounts can never share one. An agent's directory
+/// card is written with them.
 pub fn create_user_writes(user: &User) -> Result<Vec<Write>> {
-    Ok(vec![
+    let mut writes = vec![
         Write::Put {
             item: model::user_item(user)?,
             condition: Some(Condition::NotExists),
@@ -180,7 +181,17 @@ pub fn create_user_writes(user: &User) -> Result<Vec<Write>> {
             item: model::email_claim_item(&user.email, &user.id),
             condition: Some(Condition::NotExists),
         },
-    ])
+    ];
+    writes.extend(card_write(user));
+    Ok(writes)
+}
+
+/// Rewrites an agent's directory card (their name may have changed).
+pub fn card_write(user: &User) -> Option<Write> {
+    model::agent_card_item(user).map(|item| Write::Put {
+        item,
+        condition: None,
+    })
 }
 
 pub(crate) fn email_taken(email: &Email) -> Error {

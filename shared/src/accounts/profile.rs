@@ -85,15 +85,17 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
         }
     }
     user.profile = profile;
-    app.store
-        .write(save_user_write(&user)?)
-        .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed => {
-                Error::Conflict("the profile changed meanwhile; reload it and save again".into())
-            }
-            other => other.into(),
-        })?;
+    // An agent's card carries their name: both change together, or neither.
+    let saved = match super::card_write(&user) {
+        Some(card) => app.store.transact(vec![save_user_write(&user)?, card]).await,
+        None => app.store.write(save_user_write(&user)?).await,
+    };
+    saved.map_err(|e| match e {
+        StoreError::ConditionFailed | StoreError::TransactionConditionFailed(_) => {
+            Error::Conflict("the profile changed meanwhile; reload it and save again".into())
+        }
+        other => other.into(),
+    })?;
     user.version += 1;
     if let Some(new_email) = &pending_email {
         let token = links::issue(

@@ -44,6 +44,12 @@ pub fn can_see_event(actor: &Actor, event: &TicketEvent) -> bool {
     matches!(actor, Actor::Agent { .. }) || !event.kind.is_internal()
 }
 
+/// A ticket's contact details (phone, address) are for support to reach the
+/// requester: colleagues, participants and invited people do not see them.
+pub fn can_see_contact(actor: &Actor, ticket: &Ticket) -> bool {
+    matches!(actor, Actor::Agent { .. }) || actor.user() == &ticket.requester_id
+}
+
 pub fn may_write_internal(actor: &Actor) -> Result<(), Error> {
     match actor {
         Actor::Agent { .. } => Ok(()),

@@ -443,7 +443,7 @@ pub async fn update(app: &App, actor: &Actor, number: &TicketNumber, update: Tic
         Ok(kinds)
     };
     let (ticket, _) = change(app, actor, number, &apply, &[], &no_extra_writes).await?;
-    Ok(ticket)
+    Ok(tickets::ticket_as_seen_by(ticket, actor))
 }
 
 /// The body of `POST /tickets/{number}/participants`.
@@ -510,7 +510,7 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
     for email in &others {
         crate::guest::access::invite(app, &ticket, email).await?;
     }
-    Ok(ticket)
+    Ok(tickets::ticket_as_seen_by(ticket, actor))
 }
 
 /// Removes a participant (customer or invited address): they lose access at once.
@@ -555,5 +555,5 @@ pub async fn remove_participant(
         Ok(writes)
     };
     let (ticket, _) = change(app, actor, number, &apply, &[], &writes).await?;
-    Ok(ticket)
+    Ok(tickets::ticket_as_seen_by(ticket, actor))
 }

@@ -295,7 +295,7 @@ pub fn organization_item(org: &crate::accounts::Organization) -> Result<Item, St
 }
 
 /// The support directory (GSI5 `DIRECTORY`): every organization and every
-/// agent, by kind then name, so support's pickers are one Query.
+/// agent's card, by kind then name, so support's pickers are one Query.
 pub const DIRECTORY_PARTITION: &str = "DIRECTORY";
 pub const DIRECTORY_AGENT: &str = "AGENT#";
 pub const DIRECTORY_ORGANIZATION: &str = "ORG#";
@@ -314,15 +314,41 @@ pub fn user_key(id: &UserId) -> Key {
 }
 
 pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
-    let mut item = entity_item(user_key(&user.id), "user", to_attributes(user)?);
-    if user.role == crate::auth::Role::Agent {
-        directory_entry(&mut item, DIRECTORY_AGENT, &user.display_name(), user.id.as_str());
-    }
-    Ok(item)
+    Ok(entity_item(user_key(&user.id), "user", to_attributes(user)?))
 }
 
 pub fn is_user_item(item: &Item) -> bool {
     item.get(ENTITY).and_then(Value::as_str) == Some("user")
+}
+
+/// An agent's card in the support directory: id and name only, beside the
+/// user item, so the index support reads holds no account secrets.
+pub fn agent_card_key(id: &UserId) -> Key {
+    Key::new(format!("USER#{id}"), "#CARD")
+}
+
+/// The card of `user` if they are an agent (customers are not listed).
+pub fn agent_card_item(user: &crate::accounts::User) -> Option<Item> {
+    if user.role != crate::auth::Role::Agent {
+        return None;
+    }
+    let key = agent_card_key(&user.id);
+    let name = user.display_name();
+    let mut item = Item::new(key.pk, key.sk)
+        .with(ENTITY, "agent_card")
+        .with("id", user.id.as_str())
+        .with("name", name.as_str());
+    directory_entry(&mut item, DIRECTORY_AGENT, &name, user.id.as_str());
+    Some(item)
+}
+
+/// `(id, name)` of an agent's card, or `None` for any other item.
+pub fn agent_card_from_item(item: &Item) -> Option<(UserId, String)> {
+    if item.get(ENTITY).and_then(Value::as_str) != Some("agent_card") {
+        return None;
+    }
+    let id = UserId::parse(item.get("id")?.as_str()?)?;
+    Some((id, item.get("name")?.as_str()?.to_owned()))
 }
 
 pub fn is_organization_item(item: &Item) -> bool {
