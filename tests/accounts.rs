@@ -440,6 +440,39 @@ async fn change_password_signs_out_other_devices(store: Arc<dyn ItemStore>) {
     assert_eq!(login(&desk, (ANN.0, "amber-thistle-73")).await.status, 200);
     let anonymous = invoke(&desk.app, with_token(event("account-change-password"), None)).await;
     assert_eq!(anonymous.status, 401);
+
+    // Guessing the current password with a session is limited too: 5 wrong
+    // answers (one above), then 429 even for the right one, until the window ends.
+    let (access, _) = signed_in(&desk, (ANN.0, "amber-thistle-73")).await;
+    let guess = |current: &str| change(current, "copper-lantern-55", "copper-lantern-55");
+    for n in 2..=5 {
+        let answer = as_user(
+            &desk,
+            "account-change-password",
+            &access,
+            Some(guess(&format!("guess-{n}"))),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "wrong guess {n}: {}", answer.body);
+    }
+    let blocked = as_user(
+        &desk,
+        "account-change-password",
+        &access,
+        Some(guess("amber-thistle-73")),
+    )
+    .await;
+    assert_eq!(blocked.status, 429, "{}", blocked.body);
+    assert!(blocked.headers.contains_key("retry-after"));
+    desk.clock.advance(Duration::minutes(15));
+    let allowed = as_user(
+        &desk,
+        "account-change-password",
+        &access,
+        Some(guess("amber-thistle-73")),
+    )
+    .await;
+    assert_eq!(allowed.status, 200, "the next window allows it: {}", allowed.body);
 }
 
 async fn profile_and_email_change(store: Arc<dyn ItemStore>) {

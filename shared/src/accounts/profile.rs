@@ -13,7 +13,7 @@ use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
-use crate::{App, Error, Result};
+use crate::{App, Error, Result, throttle};
 
 pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::hours(24);
 
@@ -79,7 +79,7 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
     let mut user = current_user(app, actor).await?;
     let pending_email = (email != user.email).then_some(email);
     if let Some(new_email) = &pending_email {
-        verify_current_password(&user, update.current_password.unwrap_or_default()).await?;
+        verify_current_password(app, &user, update.current_password.unwrap_or_default()).await?;
         if find_user_by_email(app, new_email).await?.is_some() {
             return Err(Error::invalid("email", "another account uses this address"));
         }
@@ -192,7 +192,7 @@ pub struct PasswordChange {
 /// a fresh session.
 pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -> Result<Session> {
     let mut user = current_user(app, actor).await?;
-    verify_current_password(&user, change.current_password.clone()).await?;
+    verify_current_password(app, &user, change.current_password.clone()).await?;
     let new_password = NewPassword::parse("new_password", &change.new_password, &user.personal_words())?;
     password::confirm(
         "new_password_confirmation",
@@ -218,13 +218,30 @@ pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -
     sessions::start(app, &user).await
 }
 
+/// Wrong current passwords allowed per account per window: a stolen access
+/// token must not become a way around sign-in's limits to guess the password.
+const CURRENT_PASSWORD_FAILURES: i64 = 5;
+const CURRENT_PASSWORD_WINDOW: Duration = Duration::minutes(15);
+
 /// Checks the password the user typed as their current one.
-async fn verify_current_password(user: &User, candidate: String) -> Result<()> {
+async fn verify_current_password(app: &App, user: &User, candidate: String) -> Result<()> {
+    let subject = user.id.as_str();
+    let (failures, retry_after) =
+        throttle::peek(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
+    if failures >= CURRENT_PASSWORD_FAILURES {
+        return Err(Error::TooManyRequests {
+            message: format!(
+                "too many wrong current passwords; try again in {retry_after} seconds, or sign out and reset your password"
+            ),
+            retry_after,
+        });
+    }
     let stored = user
         .password_hash
         .clone()
         .unwrap_or_else(|| password::DUMMY_HASH.to_owned());
     if !blocking(move || password::verify(&candidate, &stored)).await? {
+        throttle::hit(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
         return Err(Error::Incorrect {
             field: "current_password".into(),
             message: "is not your current password".into(),
