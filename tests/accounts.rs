@@ -386,32 +386,43 @@ async fn change_password_signs_out_other_devices(store: Arc<dyn ItemStore>) {
     let (access, _) = signed_in(&desk, ANN).await;
     let (_, other_device) = signed_in(&desk, ANN).await;
     let change = |current: &str, new: &str, confirmation: &str| json!({"current_password": current, "new_password": new, "new_password_confirmation": confirmation});
-    for (body, status, field) in [
+    for (body, status, field, reason) in [
         (
             change("wrong-password-1", "amber-thistle-73", "amber-thistle-73"),
             400,
             "current_password",
+            "not_current_password",
         ),
         (
             change(ANN.1, "amber-thistle-73", "amber-thistle-37"),
             422,
             "new_password_confirmation",
+            "does_not_match",
         ),
         (
             change(ANN.1, "annarcher-123", "annarcher-123"),
             422,
             "new_password",
+            "contains_personal_words",
         ),
         (
             change(ANN.1, &"x".repeat(129), &"x".repeat(129)),
             422,
             "new_password",
+            "too_long",
         ),
-        (change(ANN.1, ANN.1, ANN.1), 422, "new_password"),
+        (change(ANN.1, "short", "short"), 422, "new_password", "too_short"),
+        (change(ANN.1, ANN.1, ANN.1), 422, "new_password", ""),
     ] {
         let answer = as_user(&desk, "account-change-password", &access, Some(body)).await;
         assert_eq!(answer.status, status, "{}", answer.body);
         assert_eq!(problem_field(&answer), field, "{}", answer.body);
+        assert_eq!(
+            answer.body["reason"].as_str().unwrap_or_default(),
+            reason,
+            "{}",
+            answer.body
+        );
     }
     assert_eq!(
         login(&desk, ANN).await.status,

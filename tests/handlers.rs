@@ -408,6 +408,43 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
         }
     }
 
+    // Common reasons are named, with their limit, so clients can word them.
+    for (what, body, reason, limit) in [
+        ("missing title", without("title"), "required", None),
+        ("empty title", with("title", json!(" ")), "required", None),
+        (
+            "title too long",
+            with("title", json!("x".repeat(201))),
+            "too_long",
+            Some(200),
+        ),
+        (
+            "control characters",
+            with("title", json!("bell\u{7}")),
+            "control_characters",
+            None,
+        ),
+        (
+            "bad contact email",
+            with("contact_email", json!("nope")),
+            "not_an_email",
+            None,
+        ),
+    ] {
+        let answer = invoke(&org.app, with_token(create_event(&body), Some(&org.ann))).await;
+        assert_eq!(answer.body["reason"], reason, "{what}: {}", answer.body);
+        assert_eq!(answer.body["limit"].as_u64(), limit, "{what}: {}", answer.body);
+    }
+    let unknown = invoke(
+        &org.app,
+        with_token(create_event(&with("colour", json!("red"))), Some(&org.ann)),
+    )
+    .await;
+    assert!(
+        unknown.body.get("reason").is_none(),
+        "other problems name no reason"
+    );
+
     let raw_cases: Vec<(&str, Option<&str>, String, u16)> = vec![
         (
             "malformed JSON",

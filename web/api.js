@@ -13,6 +13,9 @@ export class ApiError extends Error {
     /** The API's own explanation (English), if it sent one. */
     this.detail = problem.detail || null;
     this.field = problem.field || null;
+    /** Why the field was refused, when it is a common case, and its limit. */
+    this.reason = problem.reason || null;
+    this.limit = problem.limit ?? null;
     /** Seconds to wait, from a 429's Retry-After. */
     this.retryAfter = retryAfter;
   }

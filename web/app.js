@@ -39,7 +39,7 @@ function show(title, ...content) {
 
 export function go(path) {
   history.pushState(null, "", path);
-  route();
+  return route();
 }
 
 function link(path, text, attrs = {}) {
@@ -76,6 +76,8 @@ function select(options, value) {
 function errorMessage(error) {
   if (!(error instanceof ApiError)) return error.message;
   if (error.status === 0) return t("error.network");
+  // A common reason for refusing a field is worded by the catalog, in every language.
+  if (error.reason && hasText(`reason.${error.reason}`)) return t(`reason.${error.reason}`, { limit: error.limit });
   const kind = `error.${error.status >= 500 ? 503 : error.status}`;
   const byKind = hasText(kind) && !error.field && (language() !== "en" || !error.detail);
   return byKind ? t(kind, { seconds: error.retryAfter ?? 60 }) : error.message;
@@ -280,15 +282,28 @@ function newTicketPage() {
     const ticket = await api("POST", "/tickets", body);
     const files = [...form.querySelector("input[type=file]").files];
     const bars = form.querySelector(".uploads");
+    // The ticket exists now: a refused file must not leave the person on this
+    // form, where saving again would open a second ticket.
+    const refused = [];
     for (const file of files) {
       const bar = h("progress", { max: "100", value: "0", "aria-label": t("attach.progress", { name: file.name }) });
       bars.append(h("p", {}, file.name, " ", bar));
-      const grant = await api("POST", `/tickets/${ticket.number}/attachments`, { file_name: file.name, content_type: file.type || "application/octet-stream", size: file.size });
-      await upload(grant.upload, file, (done) => { bar.value = done; });
+      try {
+        const grant = await api("POST", `/tickets/${ticket.number}/attachments`, { file_name: file.name, content_type: file.type || "application/octet-stream", size: file.size });
+        await upload(grant.upload, file, (done) => { bar.value = done; });
+      } catch (error) {
+        refused.push(t("new.fileRefused", { name: file.name, why: errorMessage(error) }));
+      }
     }
     announce(t("new.saved", { number: ticket.number }));
-    if (submitter && submitter.value === "another") { form.reset(); form.querySelector("select").focus(); }
-    else go(`/ticket/${ticket.number}`);
+    if (refused.length || !submitter || submitter.value !== "another") {
+      await go(`/ticket/${ticket.number}`);
+      if (refused.length) main.querySelector("h1").after(h("div", { class: "notice problem", role: "alert" }, refused.map((line) => h("p", {}, line))));
+    } else {
+      form.reset();
+      bars.replaceChildren();
+      form.querySelector("select").focus();
+    }
   }) },
   field("request_type", t("new.type"), select(types.map((k) => [k, t(`type.${k}`)]), "incident"), { required: true }),
   field("priority", t("new.priority"), select(["low", "normal", "high", "urgent"].map((k) => [k, t(`priority.${k}`)]), "normal")),

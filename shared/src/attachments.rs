@@ -20,6 +20,7 @@ use crate::auth::{Actor, policy};
 use crate::blobs::{PresignedRequest, attachment_disposition};
 use crate::conversation;
 use crate::domain::{Email, EventKind, Ticket, TicketNumber, UserId};
+use crate::error::Reason;
 use crate::store::model;
 use crate::store::{Condition, Query, StoreError, Write};
 use crate::{App, Error, Result};
@@ -142,7 +143,7 @@ pub struct UploadGrant {
 
 fn check_name(name: &str) -> Result<String> {
     let name = name.trim();
-    let invalid = |why: &str| Error::invalid("file_name", why);
+    let invalid = |why: &str| Error::refused("file_name", Reason::FileNameRefused, why);
     if name.is_empty() {
         return Err(invalid("must not be empty"));
     }
@@ -190,14 +191,16 @@ pub async fn request_upload(
     let file_name = check_name(&request.file_name)?;
     let content_type = request.content_type.trim().to_ascii_lowercase();
     if rule(&content_type).is_none() {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             "content_type",
+            Reason::FileTypeRefused,
             "this type of file is not accepted; send documents (PDF, Office), images, text or logs, or archives (zip, gzip, 7z)",
         ));
     }
     if request.size == 0 || request.size > MAX_SIZE {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             "size",
+            Reason::FileSizeRefused(MAX_SIZE / 1024 / 1024),
             format!("must be from 1 byte to {} MB", MAX_SIZE / 1024 / 1024),
         ));
     }

@@ -11,13 +11,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A field of the request is missing or invalid.
+    /// A field of the request is missing or invalid; `reason` names the
+    /// common cases so clients can word them in their own language.
     #[error("{field}: {message}")]
-    InvalidField { field: String, message: String },
+    InvalidField {
+        field: String,
+        message: String,
+        reason: Option<Reason>,
+    },
 
     /// A well-formed value that is wrong (e.g. not the current password).
     #[error("{field}: {message}")]
-    Incorrect { field: String, message: String },
+    Incorrect {
+        field: String,
+        message: String,
+        reason: Option<Reason>,
+    },
 
     /// Too many attempts; try again after the given number of seconds.
     #[error("{message}")]
@@ -57,11 +66,70 @@ pub enum Error {
     Unavailable(String),
 }
 
+/// Why a field was refused, in the cases people meet in forms: a problem's
+/// `reason` (and `limit`), stable for clients, while `detail` stays English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Required,
+    /// Shorter than this many characters.
+    TooShort(u64),
+    /// Longer than this many characters.
+    TooLong(u64),
+    ControlCharacters,
+    NotAnEmail,
+    RepeatedCharacter,
+    ContainsPersonalWords,
+    DoesNotMatch,
+    NotCurrentPassword,
+    AddressInUse,
+    FileTypeRefused,
+    /// Over this many megabytes (or empty).
+    FileSizeRefused(u64),
+    FileNameRefused,
+}
+
+impl Reason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooShort(_) => "too_short",
+            Self::TooLong(_) => "too_long",
+            Self::ControlCharacters => "control_characters",
+            Self::NotAnEmail => "not_an_email",
+            Self::RepeatedCharacter => "repeated_character",
+            Self::ContainsPersonalWords => "contains_personal_words",
+            Self::DoesNotMatch => "does_not_match",
+            Self::NotCurrentPassword => "not_current_password",
+            Self::AddressInUse => "address_in_use",
+            Self::FileTypeRefused => "file_type_refused",
+            Self::FileSizeRefused(_) => "file_size_refused",
+            Self::FileNameRefused => "file_name_refused",
+        }
+    }
+
+    pub fn limit(self) -> Option<u64> {
+        match self {
+            Self::TooShort(n) | Self::TooLong(n) | Self::FileSizeRefused(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::InvalidField {
             field: field.into(),
             message: message.into(),
+            reason: None,
+        }
+    }
+
+    /// An invalid field, for one of the common [`Reason`]s.
+    pub fn refused(field: impl Into<String>, reason: Reason, message: impl Into<String>) -> Self {
+        Self::InvalidField {
+            field: field.into(),
+            message: message.into(),
+            reason: Some(reason),
         }
     }
 
@@ -110,6 +178,17 @@ impl Error {
                 Self::InvalidField { field, .. } | Self::Incorrect { field, .. } => Some(field.clone()),
                 _ => None,
             },
+            reason: match self {
+                Self::InvalidField { reason, .. } | Self::Incorrect { reason, .. } => *reason,
+                _ => None,
+            }
+            .map(Reason::code),
+            limit: match self {
+                Self::InvalidField { reason, .. } | Self::Incorrect { reason, .. } => {
+                    reason.and_then(Reason::limit)
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -126,4 +205,10 @@ pub struct Problem {
     /// the message next to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Why the field was refused, when it is a common case (see [`Reason`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The length or size limit the reason refers to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }

@@ -382,11 +382,16 @@ await page.getByRole("heading", { name: "Nouveau ticket" }).waitFor();
 await accessible(page, "new-ticket-fr");
 await page.getByLabel(/^Titre/).fill("Imprimante hors ligne");
 await page.getByLabel(/^Description/).fill("L'imprimante du deuxième étage ne répond plus.");
-await page.getByLabel(/^Pièces jointes/).setInputFiles({ name: "journal.txt", mimeType: "text/plain", buffer: Buffer.from("spooler stopped\n".repeat(1000)) });
+await page.getByLabel(/^Pièces jointes/).setInputFiles([
+  { name: "journal.txt", mimeType: "text/plain", buffer: Buffer.from("spooler stopped\n".repeat(1000)) },
+  { name: "pilote.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") },
+]);
 await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
 await page.getByRole("heading", { level: 1 }).filter({ hasText: "Imprimante hors ligne" }).waitFor();
 const numberFr = (await heading(page)).split(" ")[0];
 await page.getByText("Fichier ajouté : journal.txt").waitFor();
+expect((await page.getByRole("alert").textContent()).includes("pilote.exe n'a pas été joint : Ce type de fichier n'est pas accepté"),
+  "a refused file is explained in French on the saved ticket, not on a form that would save it twice");
 expect((await page.locator("dl.meta").textContent()).includes("Cleo Clark"), "the ticket names Cleo as the requester");
 await page.getByRole("link", { name: "Mes tickets" }).click();
 await page.getByRole("link", { name: numberFr }).waitFor();

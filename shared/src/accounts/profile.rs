@@ -9,6 +9,7 @@ use super::{AccountView, Name, Profile, User, blocking, find_user_by_email, get_
 use crate::auth::Actor;
 use crate::auth::password::{self, NewPassword};
 use crate::domain::{Email, OptionalText};
+use crate::error::Reason;
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::model;
@@ -81,7 +82,11 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
     if let Some(new_email) = &pending_email {
         verify_current_password(app, &user, update.current_password.unwrap_or_default()).await?;
         if find_user_by_email(app, new_email).await?.is_some() {
-            return Err(Error::invalid("email", "another account uses this address"));
+            return Err(Error::refused(
+                "email",
+                Reason::AddressInUse,
+                "another account uses this address",
+            ));
         }
     }
     user.profile = profile;
@@ -245,6 +250,7 @@ async fn verify_current_password(app: &App, user: &User, candidate: String) -> R
         return Err(Error::Incorrect {
             field: "current_password".into(),
             message: "is not your current password".into(),
+            reason: Some(Reason::NotCurrentPassword),
         });
     }
     Ok(())

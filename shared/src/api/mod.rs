@@ -200,7 +200,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
         if path == "." {
             // Missing or unknown top-level fields: serde names them in the message.
             let field = message.split('`').nth(1).unwrap_or("body").to_owned();
-            Error::invalid(field, message)
+            if message.starts_with("missing field") {
+                Error::refused(field, crate::error::Reason::Required, message)
+            } else {
+                Error::invalid(field, message)
+            }
         } else {
             Error::invalid(path, message)
         }

@@ -8,6 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::Error;
+use crate::error::Reason;
 
 pub const MIN_LEN: usize = 10;
 /// Bounded so a huge "password" cannot make us hash megabytes.
@@ -26,14 +27,16 @@ impl NewPassword {
     pub fn parse(field: &str, raw: &str, personal: &[&str]) -> crate::Result<Self> {
         let len = raw.chars().count();
         if len < MIN_LEN {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 field,
+                Reason::TooShort(MIN_LEN as u64),
                 format!("must be at least {MIN_LEN} characters"),
             ));
         }
         if len > MAX_LEN {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 field,
+                Reason::TooLong(MAX_LEN as u64),
                 format!("must be at most {MAX_LEN} characters"),
             ));
         }
@@ -41,7 +44,11 @@ impl NewPassword {
         let mut chars = lower.chars();
         let first = chars.next();
         if chars.all(|c| Some(c) == first) {
-            return Err(Error::invalid(field, "must not be one character repeated"));
+            return Err(Error::refused(
+                field,
+                Reason::RepeatedCharacter,
+                "must not be one character repeated",
+            ));
         }
         for word in personal {
             // The whole email and its local part; names of 3+ letters.
@@ -49,8 +56,9 @@ impl NewPassword {
             let local = word.split('@').next().unwrap_or_default().to_owned();
             for part in [word, local] {
                 if part.chars().count() >= 3 && lower.contains(&part) {
-                    return Err(Error::invalid(
+                    return Err(Error::refused(
                         field,
+                        Reason::ContainsPersonalWords,
                         "must not contain your email address or name",
                     ));
                 }
@@ -67,7 +75,11 @@ impl NewPassword {
 /// Checks that the confirmation repeats the new password.
 pub fn confirm(field: &str, new: &str, confirmation: &str) -> crate::Result<()> {
     if new != confirmation {
-        return Err(Error::invalid(field, "does not match the new password"));
+        return Err(Error::refused(
+            field,
+            Reason::DoesNotMatch,
+            "does not match the new password",
+        ));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::error::Reason;
 
 /// An email address, trimmed and lower-cased so that lookups by email match.
 ///
@@ -40,7 +41,7 @@ impl Email {
 
     /// Parses a field of a request, naming the field in the error.
     pub fn field(field: &str, raw: &str) -> crate::Result<Self> {
-        Self::parse(raw).map_err(|m| Error::invalid(field, m))
+        Self::parse(raw).map_err(|m| Error::refused(field, Reason::NotAnEmail, m))
     }
 
     pub fn as_str(&self) -> &str {

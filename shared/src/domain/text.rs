@@ -3,6 +3,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::Error;
+use crate::error::Reason;
 
 /// Text of `MIN..=MAX` characters after trimming, without control characters
 /// other than newlines and tabs. Lengths count characters, not bytes, so the
@@ -16,18 +17,20 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
         let value = raw.trim();
         let len = value.chars().count();
         if len < MIN {
-            return Err(Error::invalid(
-                field,
-                if MIN == 1 {
-                    "must not be empty".to_owned()
-                } else {
-                    format!("must be at least {MIN} characters")
-                },
-            ));
+            return Err(if MIN == 1 {
+                Error::refused(field, Reason::Required, "must not be empty")
+            } else {
+                Error::refused(
+                    field,
+                    Reason::TooShort(MIN as u64),
+                    format!("must be at least {MIN} characters"),
+                )
+            });
         }
         if len > MAX {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 field,
+                Reason::TooLong(MAX as u64),
                 format!("must be at most {MAX} characters (got {len})"),
             ));
         }
@@ -35,7 +38,11 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
         {
-            return Err(Error::invalid(field, "must not contain control characters"));
+            return Err(Error::refused(
+                field,
+                Reason::ControlCharacters,
+                "must not contain control characters",
+            ));
         }
         Ok(Self(value.to_owned()))
     }
