@@ -30,8 +30,8 @@ function remember(session) {
   account = session.account;
 }
 
-async function send(method, path, body, token) {
-  const headers = { accept: "application/json" };
+async function send(method, path, body, token, extraHeaders = {}) {
+  const headers = { accept: "application/json", ...extraHeaders };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
   if (path.startsWith("/auth/")) headers["x-servicedesk-csrf"] = "1";
@@ -53,12 +53,12 @@ async function send(method, path, body, token) {
 }
 
 /** Calls the API as the signed-in person, refreshing an expired token once. */
-export async function api(method, path, body) {
+export async function api(method, path, body, headers = {}) {
   try {
-    return await send(method, path, body, accessToken);
+    return await send(method, path, body, accessToken, headers);
   } catch (error) {
     if (error.status === 401 && accessToken && (await restore())) {
-      return send(method, path, body, accessToken);
+      return send(method, path, body, accessToken, headers);
     }
     throw error;
   }

@@ -274,12 +274,21 @@ function ticketTable(path, extraHeadings, extraCells, emptyKey) {
   return [table, more, load];
 }
 
+/** 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function newTicketPage() {
   const types = ["incident", "helpdesk_support", "question", "feature_request", "general_request"];
+  // One key per ticket being written: sending again after a lost answer
+  // gets the ticket already opened instead of a second one.
+  let attempt = randomKey();
   const form = h("form", { onsubmit: onSubmit(async (v, form, submitter) => {
     const body = { request_type: v.request_type, priority: v.priority, title: v.title, description: v.description,
       product: v.product || null, serial_number: v.serial_number || null, visibility: v.visibility };
-    const ticket = await api("POST", "/tickets", body);
+    const ticket = await api("POST", "/tickets", body, { "idempotency-key": attempt });
+    attempt = randomKey();
     const files = [...form.querySelector("input[type=file]").files];
     const bars = form.querySelector(".uploads");
     // The ticket exists now: a refused file must not leave the person on this

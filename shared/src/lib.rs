@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod guest;
 pub mod i18n;
+pub mod idempotency;
 pub mod ids;
 pub mod mail;
 pub mod secret;

@@ -8,8 +8,9 @@ use crate::domain::{
     Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
     Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
 };
+use crate::idempotency::{Remembered, RequestKey};
 use crate::store::model::{self, TicketList};
-use crate::store::{Condition, Index, Position, Query, Write};
+use crate::store::{Condition, Index, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
 
 /// The body of `POST /tickets`, before validation.
@@ -121,12 +122,58 @@ pub fn creation(app: &App, ticket: Ticket) -> Result<(TicketDetail, Vec<Write>)>
 /// Opens a ticket: allocates the day's next number, then writes the ticket
 /// and its creation event in one transaction (both or neither).
 pub async fn open(app: &App, actor: &Actor, new: NewTicket) -> Result<TicketDetail> {
+    let (detail, writes) = prepare_open(app, actor, new).await?;
+    app.store.transact(writes).await?;
+    Ok(detail)
+}
+
+async fn prepare_open(app: &App, actor: &Actor, new: NewTicket) -> Result<(TicketDetail, Vec<Write>)> {
     let (requester, organization) = policy::requester_of_new_ticket(actor)?;
     let now = app.clock.now();
     let number = next_number(app, now).await?;
-    let (detail, writes) = creation(app, Ticket::open(number, new, requester, Some(organization), now))?;
-    app.store.transact(writes).await?;
-    Ok(detail)
+    creation(app, Ticket::open(number, new, requester, Some(organization), now))
+}
+
+/// What opening a ticket with an `Idempotency-Key` did.
+#[derive(Debug)]
+pub enum Opened {
+    Created(TicketDetail),
+    /// The key had opened this ticket already (shown as it is now).
+    Replayed(TicketDetail),
+}
+
+/// Opens a ticket at most once per caller and `key`: a retry of the same
+/// request gets the ticket the first one opened. One more read than
+/// [`open`]; the record is written in the ticket's transaction.
+pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: RequestKey) -> Result<Opened> {
+    policy::requester_of_new_ticket(actor)?;
+    if let Remembered::Replay(number) = key.recall(app).await? {
+        return replay(app, actor, &number).await;
+    }
+    let (detail, mut writes) = prepare_open(app, actor, new).await?;
+    let record_index = writes.len();
+    writes.push(key.record(app, &detail.ticket.number.to_string()));
+    match app.store.transact(writes).await {
+        Ok(()) => Ok(Opened::Created(detail)),
+        // The same request, sent twice at once: the other one opened it
+        // (this one's number stays unused).
+        Err(StoreError::TransactionConditionFailed(index)) if index == record_index => {
+            match key.recall(app).await? {
+                Remembered::Replay(number) => replay(app, actor, &number).await,
+                Remembered::New => Err(Error::Conflict(
+                    "a request with this Idempotency-Key is in progress; retry in a moment".into(),
+                )),
+            }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Opened> {
+    let number: TicketNumber = number
+        .parse()
+        .map_err(|_| Error::Unavailable(format!("idempotency record names no ticket: {number}")))?;
+    Ok(Opened::Replayed(get(app, actor, &number).await?))
 }
 
 /// Reads a ticket and its whole history in one Query (more only for very

@@ -170,6 +170,10 @@ await page.getByRole("link", { name: "Create a ticket" }).click();
 await accessible(page, "new-ticket");
 await page.getByRole("button", { name: "Save", exact: true }).click();
 expect(await page.getByLabel(/^Title/).evaluate((e) => !e.checkValidity()), "required fields are checked before sending");
+const ticketPosts = [];
+page.on("request", (request) => {
+  if (request.method() === "POST" && new URL(request.url()).pathname === "/tickets") ticketPosts.push(request.headers()["idempotency-key"]);
+});
 await page.getByLabel(/^Title/).fill("VPN drops every hour");
 await page.getByLabel(/^Description/).fill("Since Monday the VPN disconnects every hour.");
 await page.getByLabel(/^Attachments/).setInputFiles({ name: "screenshot.png", mimeType: "image/png", buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096)]) });
@@ -177,6 +181,7 @@ await page.getByRole("button", { name: "Save", exact: true }).click();
 await page.getByRole("heading", { level: 1 }).filter({ hasText: "VPN drops every hour" }).waitFor();
 const number = (await heading(page)).split(" ")[0];
 expect(/^T\d{8}\.\d{4}$/.test(number), `the ticket has a number (${number})`);
+expect(ticketPosts.length === 1 && /^[0-9a-f]{32}$/.test(ticketPosts[0] ?? ""), "the new ticket is sent with an Idempotency-Key, so a retry cannot open two");
 // An attachment, uploaded to the signed link with a progress bar.
 await page.getByLabel(/^Add a file/).setInputFiles({ name: "vpn-client.txt", mimeType: "text/plain", buffer: Buffer.from("vpn client log\n".repeat(20000)) });
 await page.getByRole("button", { name: "Upload" }).click();

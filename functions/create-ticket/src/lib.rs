@@ -1,7 +1,12 @@
-//! `POST /tickets`: a customer opens a ticket.
+//! `POST /tickets`: a customer opens a ticket. With an `Idempotency-Key`
+//! header, a retried request answers with the ticket the first one opened
+//! (marked `Idempotent-Replayed: true`) instead of opening another.
 
+use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::{App, Result, api, tickets};
+use servicedesk_shared::idempotency::RequestKey;
+use servicedesk_shared::tickets::{self, Opened};
+use servicedesk_shared::{App, Result, api};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(open_ticket(app, &req).await)
@@ -9,10 +14,20 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 
 async fn open_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req)?;
+    let key = RequestKey::of(req, &actor, "open-ticket")?;
     let new = api::json_body::<tickets::OpenTicketRequest>(req)?.validate()?;
-    let detail = tickets::open(app, &actor, new).await?;
-    Ok(api::created(
-        &format!("/tickets/{}", detail.ticket.number),
-        &detail,
-    ))
+    let (detail, replayed) = match key {
+        None => (tickets::open(app, &actor, new).await?, false),
+        Some(key) => match tickets::open_once(app, &actor, new, key).await? {
+            Opened::Created(detail) => (detail, false),
+            Opened::Replayed(detail) => (detail, true),
+        },
+    };
+    let mut response = api::created(&format!("/tickets/{}", detail.ticket.number), &detail);
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

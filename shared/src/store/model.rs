@@ -444,6 +444,33 @@ pub fn access_key_key(digest: &str) -> Key {
     Key::new(format!("ACCESS#{digest}"), "#ACCESS")
 }
 
+/// What an `Idempotency-Key` created (see [`crate::idempotency`]).
+pub fn idempotency_key(id: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{id}"), "#IDEMPOTENCY")
+}
+
+pub fn idempotency_item(id: &str, fingerprint: &str, result: &str, expires_at: i64) -> Item {
+    let key = idempotency_key(id);
+    Item::new(key.pk, key.sk)
+        .with(ENTITY, "idempotency")
+        .with("fingerprint", fingerprint)
+        .with("result", result)
+        .with("expires_at", expires_at)
+}
+
+/// `(fingerprint, result, expires_at)` of an idempotency record.
+pub fn idempotency_from_item(item: &Item) -> Result<(String, String, i64), StoreError> {
+    let expires_at = item
+        .get("expires_at")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| StoreError::Corrupt("idempotency record without expiry".into()))?;
+    Ok((
+        item.string("fingerprint")?.to_owned(),
+        item.string("result")?.to_owned(),
+        expires_at,
+    ))
+}
+
 /// A solved guest challenge, kept until it expires so it is used once.
 pub fn challenge_used_key(id: &str) -> Key {
     Key::new(format!("CHALLENGE#{id}"), "#USED")

@@ -1,0 +1,147 @@
+//! Safe retries: `POST /tickets` with an `Idempotency-Key` opens at most one
+//! ticket per caller and key, however often (or however concurrently) the
+//! request is sent — on both backends.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::lambda::{Answer, event, invoke, with_body, with_query, with_token};
+use serde_json::{Value, json};
+use servicedesk_shared::store::ItemStore;
+use servicedesk_shared::testing::{self, TestApp};
+use time::Duration;
+
+struct Desk {
+    desk: TestApp,
+    ann: String,
+    bob: String,
+}
+
+fn desk(store: Arc<dyn ItemStore>) -> Desk {
+    let desk = testing::test_app(store);
+    let token = |actor| testing::token(&desk.app, &actor);
+    Desk {
+        ann: token(testing::customer("ann", "acme")),
+        bob: token(testing::customer("bob", "acme")),
+        desk,
+    }
+}
+
+fn ticket(title: &str) -> Value {
+    json!({"request_type": "question", "title": title, "description": "Where is it?"})
+}
+
+impl Desk {
+    async fn open(&self, token: &str, key: Option<&str>, body: &Value) -> Answer {
+        let mut request = with_body(with_token(event("create-ticket"), Some(token)), body);
+        if let Some(key) = key {
+            request["headers"]["idempotency-key"] = key.into();
+        }
+        invoke(&self.desk.app, request).await
+    }
+
+    async fn my_numbers(&self, token: &str) -> Vec<String> {
+        let list = with_query(
+            with_token(event("list-tickets"), Some(token)),
+            &[("status", "all")],
+        );
+        let mut numbers: Vec<String> = invoke(&self.desk.app, list).await.body["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .map(|t| t["number"].as_str().unwrap().to_owned())
+            .collect();
+        numbers.sort();
+        numbers
+    }
+}
+
+fn replayed(answer: &Answer) -> bool {
+    answer
+        .headers
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true")
+}
+
+async fn a_retried_request_opens_one_ticket(store: Arc<dyn ItemStore>) {
+    let d = desk(store);
+    let key = "3f2a6c1e-7d4b-4e8a-9c0d-1b2e3f4a5b6c";
+    let first = d.open(&d.ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(!replayed(&first));
+    let again = d.open(&d.ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert!(replayed(&again), "the retry is marked as a replay");
+    assert_eq!(again.body["number"], first.body["number"]);
+    assert_eq!(again.headers["location"], first.headers["location"]);
+    assert_eq!(d.my_numbers(&d.ann).await, ["T20261122.0001"]);
+
+    // A replay reads before allocating: the day's numbers stay gap-free.
+    let next = d.open(&d.ann, None, &ticket("Printer")).await;
+    assert_eq!(next.body["number"], "T20261122.0002");
+
+    // The same key with another request is a mistake, not a retry.
+    let different = d.open(&d.ann, Some(key), &ticket("Something else")).await;
+    assert_eq!(different.status, 422, "{}", different.body);
+    assert_eq!(different.body["field"], "Idempotency-Key");
+
+    // Keys belong to their caller: Bob's identical key is his own request.
+    let bobs = d.open(&d.bob, Some(key), &ticket("VPN down")).await;
+    assert_eq!(bobs.status, 201);
+    assert!(!replayed(&bobs));
+    assert_eq!(bobs.body["number"], "T20261122.0003");
+
+    // After 24 hours the key is forgotten.
+    d.desk.clock.advance(Duration::hours(24) + Duration::seconds(1));
+    let ann = testing::token(&d.desk.app, &testing::customer("ann", "acme"));
+    let later = d.open(&ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(later.status, 201, "{}", later.body);
+    assert!(!replayed(&later), "an expired key opens a new ticket");
+    assert_eq!(later.body["number"], "T20261123.0001");
+    let again_later = d.open(&ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(
+        again_later.body["number"], "T20261123.0001",
+        "and is remembered again"
+    );
+    assert_eq!(d.my_numbers(&ann).await.len(), 3);
+}
+
+async fn concurrent_duplicates_open_one_ticket(store: Arc<dyn ItemStore>) {
+    let d = Arc::new(desk(store));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let d = d.clone();
+            tokio::spawn(async move { d.open(&d.ann, Some("double-click"), &ticket("Twice")).await })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        let answer = task.await.unwrap();
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        numbers.push(answer.body["number"].as_str().unwrap().to_owned());
+    }
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        1,
+        "every answer names the same ticket: {numbers:?}"
+    );
+    assert_eq!(d.my_numbers(&d.ann).await, numbers);
+}
+
+async fn bad_keys_are_refused_before_anything_is_stored(store: Arc<dyn ItemStore>) {
+    let d = desk(store);
+    for bad in ["", &"k".repeat(256), "with space", "clé"] {
+        let answer = d.open(&d.ann, Some(bad), &ticket("Bad key")).await;
+        assert_eq!(answer.status, 422, "{bad:?}: {}", answer.body);
+        assert_eq!(answer.body["field"], "Idempotency-Key");
+    }
+    assert!(d.my_numbers(&d.ann).await.is_empty());
+}
+
+on_both_backends!(
+    a_retried_request_opens_one_ticket,
+    concurrent_duplicates_open_one_ticket,
+    bad_keys_are_refused_before_anything_is_stored,
+);
