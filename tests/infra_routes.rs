@@ -54,6 +54,49 @@ fn template_and_local_server_declare_the_same_routes() {
     );
 }
 
+/// Routes anyone may call: everything else authenticates, and an
+/// integration token is read from the table on every such request.
+fn is_public(method: &str, path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path.starts_with("/guest/")
+        || path.starts_with("/access/")
+        || (method == "GET" && path == "/announcements")
+        || path == "/account/email/confirm"
+}
+
+#[test]
+fn functions_that_authenticate_may_read_integration_tokens() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let authenticating: BTreeSet<String> = template_routes()
+        .into_iter()
+        .filter(|(method, path, _)| !is_public(method, path))
+        .map(|(_, _, binary)| binary)
+        .collect();
+    assert!(authenticating.len() > 5, "{authenticating:?}");
+    for binary in authenticating {
+        let (_, function) = resources
+            .iter()
+            .find(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary.as_str()))
+            .unwrap();
+        let statements = function["Properties"]["Policies"][0]["Statement"]
+            .as_sequence()
+            .unwrap();
+        let reads_tokens = statements.iter().any(|statement| {
+            let actions = serde_yaml::to_string(&statement["Action"]).unwrap();
+            let resource = serde_yaml::to_string(&statement["Resource"]).unwrap();
+            // `!GetAtt TicketsTable.Arn` is the table itself (indexes are `!Sub .../index/...`).
+            actions.contains("dynamodb:GetItem")
+                && resource.contains("GetAtt")
+                && resource.contains("TicketsTable.Arn")
+        });
+        assert!(
+            reads_tokens,
+            "{binary} serves authenticated routes but may not GetItem on the table (integration tokens)"
+        );
+    }
+}
+
 #[test]
 fn every_route_has_a_sample_event() {
     let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
@@ -224,6 +267,7 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         "/guest",
         "/access",
         "/profile",
+        "/integration-tokens",
         "/change-password",
         "/support",
         "/app.js",

@@ -136,7 +136,8 @@ function renderNav() {
   const account = currentAccount();
   const items = account
     ? account.role === "agent"
-      ? [link("/support", t("nav.support")), h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
+      ? [link("/support", t("nav.support")), link("/profile", t("nav.profile")),
+         h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
       : [link("/", t("nav.home")), link("/my-tickets", t("nav.mine")), link("/new-ticket", t("nav.new")),
          link("/profile", t("nav.profile")), link("/change-password", t("nav.password")),
          h("button", { class: "secondary", onclick: doSignOut }, t("nav.signout"))]
@@ -695,7 +696,39 @@ async function profilePage() {
   check("show_landing_page", t("profile.landing")),
   check("notify_updates", t("profile.notify")),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("profile.save"))));
-  show(t("profile.title"), form);
+  show(t("profile.title"), form, h("p", {}, link("/integration-tokens", t("tokens.title"))));
+}
+
+/** Integration tokens: create one (its secret shown once), see and revoke them. */
+async function tokensPage() {
+  const { tokens } = await api("GET", "/account/tokens");
+  const rows = tokens.map((token) => h("tr", { role: "row" },
+    h("td", { role: "cell", "data-label": t("tokens.name") }, token.name),
+    h("td", { role: "cell", "data-label": t("col.created") }, formatDate(token.created_at)),
+    h("td", { role: "cell", "data-label": t("tokens.expires") }, formatDate(token.expires_at)),
+    h("td", { role: "cell" }, h("button", { type: "button", class: "secondary", onclick: async () => {
+      await api("DELETE", `/account/tokens/${encodeURIComponent(token.id)}`);
+      await tokensPage();
+      announce(t("tokens.revoked", { name: token.name }));
+    } }, t("tokens.revoke", { name: token.name })))));
+  const table = tokens.length
+    ? h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
+      ["tokens.name", "col.created", "tokens.expires", "tokens.actions"].map((k) => h("th", { scope: "col", role: "columnheader" }, t(k))))),
+      h("tbody", { role: "rowgroup" }, rows))
+    : h("p", {}, t("tokens.none"));
+  const form = h("form", { onsubmit: onSubmit(async (v) => {
+    const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days) });
+    await tokensPage();
+    // The secret exists only in this answer: show it once, ready to copy.
+    const secret = h("input", { type: "text", readonly: true, value: created.token, id: "new-token", class: "secret" });
+    main.querySelector("h1").after(h("div", { class: "notice", role: "status" },
+      h("label", { for: "new-token" }, t("tokens.created", { name: created.name })), secret));
+    secret.select();
+  }) },
+  field("name", t("tokens.name"), h("input", { type: "text", maxlength: "200" }), { required: true }),
+  field("expires_in_days", t("tokens.days"), select([["30", t("tokens.days30")], ["90", t("tokens.days90")], ["365", t("tokens.days365")]], "90")),
+  h("div", { class: "actions" }, h("button", { type: "submit" }, t("tokens.create"))));
+  show(t("tokens.title"), h("p", {}, t("tokens.help")), table, h("h2", {}, t("tokens.new")), form);
 }
 
 // --- routing -------------------------------------------------------------------
@@ -714,6 +747,7 @@ const pages = [
   [/^\/confirm-email$/, confirmEmailPage],
   [/^\/change-password$/, passwordPage, { signedIn: true }],
   [/^\/profile$/, profilePage, { signedIn: true }],
+  [/^\/integration-tokens$/, tokensPage, { signedIn: true }],
   [/^\/support$/, supportPage, { signedIn: true }],
 ];
 

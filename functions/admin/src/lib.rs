@@ -19,7 +19,7 @@ struct NewOrganization {
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     policy::require_agent(&actor)?;
     match (req.method(), req.uri().path()) {
         (&Method::POST, "/admin/organizations") => {

@@ -17,7 +17,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn directory(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     Ok(api::json(
         StatusCode::OK,
         &directory::support_directory(app, &actor).await?,
@@ -25,7 +25,7 @@ async fn directory(app: &App, req: &Request) -> Result<Response<Body>> {
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let id = |name: &'static str| -> Result<Option<String>> { api::query_param(req, name) };
     let request = QueueRequest {
         status: api::query_enum(req, "status")?,

@@ -17,7 +17,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
             &serde_json::json!({ "announcements": announcements::current(app).await? }),
         )),
         Method::POST => {
-            let actor = api::authenticate(app, req)?;
+            let actor = api::authenticate(app, req).await?;
             let created = announcements::create(app, &actor, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::CREATED, &created))
         }

@@ -21,7 +21,7 @@ async fn caller(app: &App, req: &Request) -> Result<(Actor, TicketNumber)> {
         let number = opened.detail.ticket.number;
         return Ok((opened.actor, number));
     }
-    Ok((api::authenticate(app, req)?, api::ticket_number(req)?))
+    Ok((api::authenticate(app, req).await?, api::ticket_number(req)?))
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {

@@ -13,7 +13,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn open_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let key = RequestKey::of(req, &actor, "open-ticket")?;
     let new = api::json_body::<tickets::OpenTicketRequest>(req)?.validate()?;
     let (detail, replayed) = match key {

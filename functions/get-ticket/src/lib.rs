@@ -10,7 +10,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn get_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
     let detail = tickets::get(app, &actor, &number).await?;
     let view = directory::ticket_view(app, &actor, detail).await?;

@@ -11,7 +11,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn list_tickets(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let limit = api::page_limit(req)?;
     let request = ListRequest {
         scope: api::query_enum(req, "scope")?.unwrap_or(Scope::Mine),

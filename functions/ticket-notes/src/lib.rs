@@ -9,7 +9,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn add_note(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
     let event = conversation::add_note(app, &actor, &number, api::json_body(req)?).await?;
     Ok(api::created(&format!("/tickets/{number}"), &event))

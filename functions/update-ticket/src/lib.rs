@@ -11,7 +11,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req)?;
+    let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
     let ticket = match (req.method(), req.uri().path().ends_with("/participants")) {
         (&Method::PATCH, _) => conversation::update(app, &actor, &number, api::json_body(req)?).await?,

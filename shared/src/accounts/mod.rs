@@ -1,6 +1,7 @@
 //! Organizations, users and everything about signing in: invitations,
 //! sessions, password reset and change, profile and language.
 
+pub mod api_tokens;
 pub mod invitations;
 pub mod links;
 pub mod password_reset;

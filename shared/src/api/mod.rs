@@ -137,8 +137,29 @@ fn throttling_source(ip: &str) -> String {
     }
 }
 
-/// The caller, from `Authorization: Bearer <token>`.
-pub fn authenticate(app: &App, req: &Request) -> Result<Actor> {
+/// The caller, from `Authorization: Bearer <token>`: a session's access
+/// token (no store read) or an integration token (one GetItem).
+pub async fn authenticate(app: &App, req: &Request) -> Result<Actor> {
+    let token = bearer(req)?;
+    if crate::accounts::api_tokens::is_api_token(token) {
+        return crate::accounts::api_tokens::authenticate(app, token).await;
+    }
+    app.tokens.verify(token, app.clock.now())
+}
+
+/// The caller, who must hold a session (not an integration token): for
+/// managing the account itself.
+pub fn authenticate_session(app: &App, req: &Request) -> Result<Actor> {
+    let token = bearer(req)?;
+    if crate::accounts::api_tokens::is_api_token(token) {
+        return Err(Error::Forbidden(
+            "integration tokens cannot manage the account; sign in (POST /auth/login) and use the session's access token".into(),
+        ));
+    }
+    app.tokens.verify(token, app.clock.now())
+}
+
+fn bearer(req: &Request) -> Result<&str> {
     let header = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -155,7 +176,7 @@ pub fn authenticate(app: &App, req: &Request) -> Result<Actor> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
-    app.tokens.verify(token, app.clock.now())
+    Ok(token)
 }
 
 /// Parses a JSON body into `T`, naming the offending field on failure.

@@ -444,6 +444,102 @@ pub fn access_key_key(digest: &str) -> Key {
     Key::new(format!("ACCESS#{digest}"), "#ACCESS")
 }
 
+/// A user's own partition, beside their user item: their card and the
+/// listing of their integration tokens.
+pub fn user_partition(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
+/// An integration token, by the digest of its secret: what authentication
+/// reads (see [`crate::accounts::api_tokens`]).
+pub fn api_token_key(digest: &str) -> Key {
+    Key::new(format!("APITOKEN#{digest}"), "#APITOKEN")
+}
+
+pub fn api_token_item(
+    digest: &str,
+    user: &UserId,
+    role: crate::auth::Role,
+    organization: Option<&OrganizationId>,
+    info: &crate::accounts::api_tokens::TokenInfo,
+) -> Result<Item, StoreError> {
+    let key = api_token_key(digest);
+    let mut item = Item::new(key.pk, key.sk)
+        .with(ENTITY, "api_token")
+        .with("user_id", user.as_str())
+        .with(
+            "role",
+            serde_json::to_value(role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .with("token_id", info.id.as_str())
+        .with(super::EXPIRES_AT, info.expires_at.unix_timestamp());
+    if let Some(organization) = organization {
+        item = item.with("organization_id", organization.as_str());
+    }
+    Ok(item)
+}
+
+/// `(user, role, organization, expires_at)` of an integration token.
+pub fn api_token_from_item(
+    item: &Item,
+) -> Result<(UserId, crate::auth::Role, Option<OrganizationId>, i64), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("api token: {what}"));
+    let user = UserId::parse(item.string("user_id")?).ok_or_else(|| corrupt("user id"))?;
+    let role =
+        serde_json::from_value(item.get("role").cloned().unwrap_or_default()).map_err(|_| corrupt("role"))?;
+    let organization = match item.get("organization_id") {
+        Some(value) => Some(
+            value
+                .as_str()
+                .and_then(OrganizationId::parse)
+                .ok_or_else(|| corrupt("organization id"))?,
+        ),
+        None => None,
+    };
+    let expires_at = item
+        .get(super::EXPIRES_AT)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| corrupt("expiry"))?;
+    Ok((user, role, organization, expires_at))
+}
+
+pub const API_TOKEN_LISTING_PREFIX: &str = "APITOKEN#";
+
+/// The owner's entry for a token (name, dates, and the digest that revoking deletes).
+pub fn api_token_listing_key(user: &UserId, token_id: &str) -> Key {
+    Key::new(
+        user_partition(user),
+        format!("{API_TOKEN_LISTING_PREFIX}{token_id}"),
+    )
+}
+
+pub fn api_token_listing_item(
+    user: &UserId,
+    digest: &str,
+    info: &crate::accounts::api_tokens::TokenInfo,
+) -> Result<Item, StoreError> {
+    let key = api_token_listing_key(user, &info.id);
+    // The facts as one attribute: `expires_at` at the top is the TTL (seconds).
+    Ok(Item::new(key.pk, key.sk)
+        .with(ENTITY, "api_token_listing")
+        .with(
+            "token",
+            serde_json::to_value(info).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )
+        .with("digest", digest)
+        .with(super::EXPIRES_AT, info.expires_at.unix_timestamp()))
+}
+
+/// The token's public facts and its digest.
+pub fn api_token_listing_from_item(
+    item: &Item,
+) -> Result<(crate::accounts::api_tokens::TokenInfo, String), StoreError> {
+    let digest = item.string("digest")?.to_owned();
+    let info = serde_json::from_value(item.get("token").cloned().unwrap_or_default())
+        .map_err(|e| StoreError::Corrupt(format!("api token listing: {e}")))?;
+    Ok((info, digest))
+}
+
 /// What an `Idempotency-Key` created (see [`crate::idempotency`]).
 pub fn idempotency_key(id: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{id}"), "#IDEMPOTENCY")

@@ -1,0 +1,169 @@
+//! Integration tokens through the handlers, on both backends: created from a
+//! session, they act as their owner on the API until revoked or expired,
+//! cannot manage the account, and are stored only as digests.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::lambda::{Answer, event, fill, invoke, with_body, with_token};
+use serde_json::{Value, json};
+use servicedesk::demo;
+use servicedesk_shared::secret::digest;
+use servicedesk_shared::store::{ItemStore, model};
+use servicedesk_shared::testing::{self, TestApp};
+use time::Duration;
+
+struct Desk {
+    desk: TestApp,
+    store: Arc<dyn ItemStore>,
+}
+
+impl Desk {
+    async fn new(store: Arc<dyn ItemStore>) -> Self {
+        let desk = testing::test_app(store.clone());
+        demo::seed(&desk.app).await.expect("demo data");
+        Self { desk, store }
+    }
+
+    /// A fresh session access token (the test clock moves).
+    fn session(&self, user: &str) -> String {
+        let actor = if user == "demo-sam" {
+            testing::agent(user)
+        } else {
+            testing::customer(user, demo::ORGANIZATION_ID)
+        };
+        testing::token(&self.desk.app, &actor)
+    }
+
+    async fn call(&self, name: &str, bearer: &str, body: Option<Value>) -> Answer {
+        let mut request = with_token(event(name), Some(bearer));
+        if let Some(body) = body {
+            request = with_body(request, &body);
+        }
+        invoke(&self.desk.app, request).await
+    }
+
+    async fn create(&self, bearer: &str, body: Value) -> Answer {
+        self.call("account-create-token", bearer, Some(body)).await
+    }
+
+    async fn revoke(&self, bearer: &str, id: &str) -> Answer {
+        let request = with_token(fill(event("account-revoke-token"), &[("ID", id)]), Some(bearer));
+        invoke(&self.desk.app, request).await
+    }
+}
+
+fn secret(answer: &Answer) -> String {
+    answer.body["token"]
+        .as_str()
+        .expect("the secret, once")
+        .to_owned()
+}
+
+async fn a_token_acts_as_its_owner_until_revoked(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let ann = d.session("demo-ann");
+    let created = d
+        .create(&ann, json!({"name": "ERP integration", "expires_in_days": 30}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let token = secret(&created);
+    assert!(token.starts_with("sd_") && token.len() > 40, "{token}");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["name"], "ERP integration");
+    assert_eq!(created.body["expires_at"], "2026-12-22T09:30:00Z");
+
+    // The API takes it like a session's access token, as Ann.
+    let opened = d.call("create-ticket", &token, None).await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    assert_eq!(opened.body["requester_id"], "demo-ann");
+    assert_eq!(d.call("list-tickets", &token, None).await.status, 200);
+    let who = d.call("account-get-profile", &token, None).await;
+    assert_eq!(
+        who.body["email"], "ann@acme.example",
+        "it may read who it acts as"
+    );
+
+    // It cannot manage the account: that takes a session.
+    for (name, body) in [
+        ("account-update-profile", None),
+        ("account-change-password", None),
+        ("account-list-tokens", None),
+        ("account-create-token", Some(json!({"name": "another"}))),
+    ] {
+        let answer = d.call(name, &token, body).await;
+        assert_eq!(answer.status, 403, "{name}: {}", answer.body);
+    }
+
+    // Listed for its owner, never with the secret.
+    let listed = d.call("account-list-tokens", &ann, None).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["tokens"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["tokens"][0]["id"], id.as_str());
+    assert!(!listed.body.to_string().contains(&token));
+    // Stored as a digest only.
+    let stored = d.store.get(&model::api_token_key(&digest(&token))).await.unwrap();
+    assert!(stored.is_some(), "found by its digest");
+    assert!(!format!("{stored:?}").contains(&token));
+
+    // Someone else cannot revoke it; its owner can, and it stops at once.
+    assert_eq!(d.revoke(&d.session("demo-bob"), &id).await.status, 404);
+    assert_eq!(d.revoke(&ann, &id).await.status, 204);
+    let refused = d.call("list-tickets", &token, None).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(d.revoke(&ann, &id).await.status, 404, "already revoked");
+    let listed = d.call("account-list-tokens", &ann, None).await;
+    assert_eq!(listed.body["tokens"], json!([]));
+
+    // A made-up token is refused like a revoked one.
+    let forged = format!("sd_{}", "A".repeat(43));
+    assert_eq!(d.call("list-tickets", &forged, None).await.status, 401);
+}
+
+async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let sam = d.session("demo-sam");
+    let short = d
+        .create(&sam, json!({"name": "Nightly export", "expires_in_days": 1}))
+        .await;
+    assert_eq!(short.status, 201, "{}", short.body);
+    let token = secret(&short);
+    assert_eq!(
+        d.call("agent-queue", &token, None).await.status,
+        200,
+        "support's token reaches the queue"
+    );
+
+    d.desk.clock.advance(Duration::days(1) + Duration::seconds(1));
+    assert_eq!(d.call("agent-queue", &token, None).await.status, 401, "expired");
+    let sam = d.session("demo-sam");
+    let listed = d.call("account-list-tokens", &sam, None).await;
+    assert_eq!(listed.body["tokens"], json!([]), "expired tokens are not listed");
+
+    for (body, field) in [
+        (json!({"name": " "}), "name"),
+        (json!({"name": "x", "expires_in_days": 0}), "expires_in_days"),
+        (json!({"name": "x", "expires_in_days": 366}), "expires_in_days"),
+    ] {
+        let answer = d.create(&sam, body).await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        assert_eq!(answer.body["field"], field);
+    }
+
+    for n in 0..10 {
+        let answer = d.create(&sam, json!({ "name": format!("token {n}") })).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        assert_eq!(
+            answer.body["expires_at"], "2027-02-21T09:30:01Z",
+            "90 days by default"
+        );
+    }
+    let eleventh = d.create(&sam, json!({"name": "one too many"})).await;
+    assert_eq!(eleventh.status, 409, "{}", eleventh.body);
+}
+
+on_both_backends!(
+    a_token_acts_as_its_owner_until_revoked,
+    tokens_expire_and_are_limited,
+);
