@@ -17,7 +17,7 @@ started=$SECONDS
 
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
-step "Python test tools (moto, aws-sam-translator, cfn-lint) in $CACHE/venv"
+step "Python test tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator) in $CACHE/venv"
 stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
@@ -40,6 +40,9 @@ fi
 
 step "Template lint (SAM transform expanded locally, then cfn-lint)"
 scripts/lint-template.sh
+
+step "API description (web/openapi.yaml) against the OpenAPI 3.1 schema"
+"$VENV_BIN/openapi-spec-validator" web/openapi.yaml
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

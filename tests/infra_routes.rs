@@ -271,6 +271,7 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         "/change-password",
         "/support",
         "/app.js",
+        "/openapi.yaml",
         "/styles.css",
     ] {
         assert!(!to_api(page), "{page} is a page of the site, not an API path");

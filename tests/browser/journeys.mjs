@@ -101,6 +101,8 @@ async function waitForMail(address, seen) {
   console.log(`     first load: ${loaded.length} files (${loaded.map((r) => new URL(r.url()).pathname).join(" ")}), ${kb(raw)} KB, ${kb(compressed)} KB gzip`);
   expect(compressed <= 60 * 1024, `the first load is at most 60 KB compressed (${kb(compressed)} KB)`);
   await cold.close();
+  const description = await fetch(`${base}/openapi.yaml`);
+  expect(description.status === 200 && (await description.text()).includes("\nopenapi: 3.1.0\n"), "the API description is published with the site");
 }
 
 const seen = new Set();
