@@ -14,6 +14,9 @@ use servicedesk_shared::store::{ItemStore, model};
 use servicedesk_shared::testing::{self, TestApp};
 use time::Duration;
 
+const ANN_PASSWORD: &str = "orchid-lantern-42";
+const SAM_PASSWORD: &str = "harbor-violet-93";
+
 struct Desk {
     desk: TestApp,
     store: Arc<dyn ItemStore>,
@@ -64,12 +67,27 @@ fn secret(answer: &Answer) -> String {
 async fn a_token_acts_as_its_owner_until_revoked(store: Arc<dyn ItemStore>) {
     let d = Desk::new(store).await;
     let ann = d.session("demo-ann");
+    let wrong = d
+        .create(
+            &ann,
+            json!({"name": "ERP", "current_password": "not-my-password"}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status, 400,
+        "creating a token takes the password: {}",
+        wrong.body
+    );
+    assert_eq!(wrong.body["reason"], "not_current_password");
     let created = d
-        .create(&ann, json!({"name": "ERP integration", "expires_in_days": 30}))
+        .create(
+            &ann,
+            json!({"name": "ERP integration", "expires_in_days": 30, "current_password": ANN_PASSWORD}),
+        )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let token = secret(&created);
-    assert!(token.starts_with("sd_") && token.len() > 40, "{token}");
+    assert!(token.starts_with("sd_demo-ann.") && token.len() > 50, "{token}");
     let id = created.body["id"].as_str().unwrap().to_owned();
     assert_eq!(created.body["name"], "ERP integration");
     assert_eq!(created.body["expires_at"], "2026-12-22T09:30:00Z");
@@ -90,7 +108,8 @@ async fn a_token_acts_as_its_owner_until_revoked(store: Arc<dyn ItemStore>) {
         ("account-update-profile", None),
         ("account-change-password", None),
         ("account-list-tokens", None),
-        ("account-create-token", Some(json!({"name": "another"}))),
+        ("account-create-token", None),
+        ("account-revoke-token", None),
     ] {
         let answer = d.call(name, &token, body).await;
         assert_eq!(answer.status, 403, "{name}: {}", answer.body);
@@ -121,11 +140,59 @@ async fn a_token_acts_as_its_owner_until_revoked(store: Arc<dyn ItemStore>) {
     assert_eq!(d.call("list-tickets", &forged, None).await.status, 401);
 }
 
+async fn tokens_end_with_a_password_change_and_never_administer(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let sam = d.session("demo-sam");
+    let created = d
+        .create(&sam, json!({"name": "Reports", "current_password": SAM_PASSWORD}))
+        .await;
+    let token = secret(&created);
+    assert_eq!(d.call("agent-queue", &token, None).await.status, 200);
+    // Administering the desk takes a session: a token could otherwise
+    // invite an agent account that outlives it.
+    for name in [
+        "admin-invite",
+        "admin-create-organization",
+        "announcements-create",
+    ] {
+        let answer = d.call(name, &token, None).await;
+        assert_eq!(answer.status, 403, "{name}: {}", answer.body);
+    }
+    assert_eq!(
+        d.call("admin-create-organization", &sam, None).await.status,
+        201,
+        "a session may"
+    );
+
+    // A password change ends every token made before it.
+    let changed = d
+        .call(
+            "account-change-password",
+            &sam,
+            Some(
+                json!({"current_password": SAM_PASSWORD, "new_password": "amber-thistle-73",
+                        "new_password_confirmation": "amber-thistle-73"}),
+            ),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(d.call("agent-queue", &token, None).await.status, 401);
+    let listed = d.call("account-list-tokens", &d.session("demo-sam"), None).await;
+    assert_eq!(listed.body["tokens"], json!([]), "and they leave the list");
+    // A token names its owner: one made up for another user is refused.
+    let (_, secret_part) = token.split_once('.').unwrap();
+    let swapped = format!("sd_demo-ann.{secret_part}");
+    assert_eq!(d.call("list-tickets", &swapped, None).await.status, 401);
+}
+
 async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
     let d = Desk::new(store).await;
     let sam = d.session("demo-sam");
     let short = d
-        .create(&sam, json!({"name": "Nightly export", "expires_in_days": 1}))
+        .create(
+            &sam,
+            json!({"name": "Nightly export", "expires_in_days": 1, "current_password": SAM_PASSWORD}),
+        )
         .await;
     assert_eq!(short.status, 201, "{}", short.body);
     let token = secret(&short);
@@ -142,9 +209,16 @@ async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
     assert_eq!(listed.body["tokens"], json!([]), "expired tokens are not listed");
 
     for (body, field) in [
-        (json!({"name": " "}), "name"),
-        (json!({"name": "x", "expires_in_days": 0}), "expires_in_days"),
-        (json!({"name": "x", "expires_in_days": 366}), "expires_in_days"),
+        (json!({"name": " ", "current_password": SAM_PASSWORD}), "name"),
+        (
+            json!({"name": "x", "expires_in_days": 0, "current_password": SAM_PASSWORD}),
+            "expires_in_days",
+        ),
+        (
+            json!({"name": "x", "expires_in_days": 366, "current_password": SAM_PASSWORD}),
+            "expires_in_days",
+        ),
+        (json!({"name": "x"}), "current_password"),
     ] {
         let answer = d.create(&sam, body).await;
         assert_eq!(answer.status, 422, "{}", answer.body);
@@ -152,18 +226,56 @@ async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
     }
 
     for n in 0..10 {
-        let answer = d.create(&sam, json!({ "name": format!("token {n}") })).await;
+        let answer = d
+            .create(
+                &sam,
+                json!({ "name": format!("token {n}"), "current_password": SAM_PASSWORD }),
+            )
+            .await;
         assert_eq!(answer.status, 201, "{}", answer.body);
         assert_eq!(
             answer.body["expires_at"], "2027-02-21T09:30:01Z",
             "90 days by default"
         );
     }
-    let eleventh = d.create(&sam, json!({"name": "one too many"})).await;
+    let eleventh = d
+        .create(
+            &sam,
+            json!({"name": "one too many", "current_password": SAM_PASSWORD}),
+        )
+        .await;
     assert_eq!(eleventh.status, 409, "{}", eleventh.body);
+}
+
+async fn expired_tokens_never_hide_new_ones(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    // 30 expired listings (the store's TTL removes them late, or never locally).
+    for _ in 0..3 {
+        let ann = d.session("demo-ann");
+        for n in 0..10 {
+            let body = json!({ "name": format!("short {n}"), "expires_in_days": 1, "current_password": ANN_PASSWORD });
+            assert_eq!(d.create(&ann, body).await.status, 201);
+        }
+        d.desk.clock.advance(Duration::days(2));
+    }
+    let ann = d.session("demo-ann");
+    let fresh = d
+        .create(&ann, json!({"name": "Current", "current_password": ANN_PASSWORD}))
+        .await;
+    assert_eq!(fresh.status, 201, "expired tokens do not count: {}", fresh.body);
+    let listed = d.call("account-list-tokens", &ann, None).await;
+    assert_eq!(
+        listed.body["tokens"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.body
+    );
+    assert_eq!(listed.body["tokens"][0]["name"], "Current");
 }
 
 on_both_backends!(
     a_token_acts_as_its_owner_until_revoked,
+    tokens_end_with_a_password_change_and_never_administer,
     tokens_expire_and_are_limited,
+    expired_tokens_never_hide_new_ones,
 );

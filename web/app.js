@@ -288,7 +288,18 @@ function newTicketPage() {
   const form = h("form", { onsubmit: onSubmit(async (v, form, submitter) => {
     const body = { request_type: v.request_type, priority: v.priority, title: v.title, description: v.description,
       product: v.product || null, serial_number: v.serial_number || null, visibility: v.visibility };
-    const ticket = await api("POST", "/tickets", body, { "idempotency-key": attempt });
+    let ticket;
+    try {
+      ticket = await api("POST", "/tickets", body, { "idempotency-key": attempt });
+    } catch (error) {
+      // The first send opened a ticket (its answer was lost) and the form
+      // changed since: say so, and let the next send be a new ticket.
+      if (error instanceof ApiError && error.field === "Idempotency-Key") {
+        attempt = randomKey();
+        throw new Error(t("new.alreadyOpened"));
+      }
+      throw error;
+    }
     attempt = randomKey();
     const files = [...form.querySelector("input[type=file]").files];
     const bars = form.querySelector(".uploads");
@@ -706,10 +717,16 @@ async function tokensPage() {
     h("td", { role: "cell", "data-label": t("tokens.name") }, token.name),
     h("td", { role: "cell", "data-label": t("col.created") }, formatDate(token.created_at)),
     h("td", { role: "cell", "data-label": t("tokens.expires") }, formatDate(token.expires_at)),
-    h("td", { role: "cell" }, h("button", { type: "button", class: "secondary", onclick: async () => {
-      await api("DELETE", `/account/tokens/${encodeURIComponent(token.id)}`);
-      await tokensPage();
-      announce(t("tokens.revoked", { name: token.name }));
+    h("td", { role: "cell", "data-label": t("tokens.actions") }, h("button", { type: "button", class: "secondary", onclick: async (event) => {
+      // Revoking cuts off whatever system uses it, at once: ask first.
+      if (!window.confirm(t("tokens.confirmRevoke", { name: token.name }))) return;
+      try {
+        await api("DELETE", `/account/tokens/${encodeURIComponent(token.id)}`);
+        await tokensPage();
+        announce(t("tokens.revoked", { name: token.name }));
+      } catch (error) {
+        event.target.after(h("p", { class: "error", role: "alert" }, errorMessage(error)));
+      }
     } }, t("tokens.revoke", { name: token.name })))));
   const table = tokens.length
     ? h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
@@ -717,7 +734,7 @@ async function tokensPage() {
       h("tbody", { role: "rowgroup" }, rows))
     : h("p", {}, t("tokens.none"));
   const form = h("form", { onsubmit: onSubmit(async (v) => {
-    const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days) });
+    const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days), current_password: v.current_password });
     await tokensPage();
     // The secret exists only in this answer: show it once, ready to copy.
     const secret = h("input", { type: "text", readonly: true, value: created.token, id: "new-token", class: "secret" });
@@ -727,6 +744,7 @@ async function tokensPage() {
   }) },
   field("name", t("tokens.name"), h("input", { type: "text", maxlength: "200" }), { required: true }),
   field("expires_in_days", t("tokens.days"), select([["30", t("tokens.days30")], ["90", t("tokens.days90")], ["365", t("tokens.days365")]], "90")),
+  field("current_password", t("password.current"), passwordInput("current-password"), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("tokens.create"))));
   show(t("tokens.title"), h("p", {}, t("tokens.help")), table, h("h2", {}, t("tokens.new")), form);
 }

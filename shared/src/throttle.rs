@@ -22,6 +22,14 @@ pub async fn hit(app: &App, name: &str, subject: &str, window: Duration) -> Resu
     Ok(app.store.increment(&key, "count", 1, Some(ends)).await?)
 }
 
+/// Takes back one attempt counted by [`hit`] (it turned out to be allowed).
+pub async fn give_back(app: &App, name: &str, subject: &str, window: Duration) -> Result<()> {
+    let now = app.clock.now().unix_timestamp();
+    let (key, ends) = window_key(name, subject, window, now);
+    app.store.increment(&key, "count", -1, Some(ends)).await?;
+    Ok(())
+}
+
 /// The attempts in the current window, without counting one; and the
 /// seconds until the window ends.
 pub async fn peek(app: &App, name: &str, subject: &str, window: Duration) -> Result<(i64, u64)> {

@@ -155,18 +155,27 @@ pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: Reques
     writes.push(key.record(app, &detail.ticket.number.to_string()));
     match app.store.transact(writes).await {
         Ok(()) => Ok(Opened::Created(detail)),
-        // The same request, sent twice at once: the other one opened it
-        // (this one's number stays unused).
+        // The same request, sent twice at once: the other one opened it (or
+        // DynamoDB cancelled both as conflicting); this one's number stays
+        // unused. Look again a few times before saying it is in progress.
         Err(StoreError::TransactionConditionFailed(index)) if index == record_index => {
-            match key.recall(app).await? {
-                Remembered::Replay(number) => replay(app, actor, &number).await,
-                Remembered::New => Err(Error::Conflict(
-                    "a request with this Idempotency-Key is in progress; retry in a moment".into(),
-                )),
-            }
+            replay_when_recorded(app, actor, &mut key).await
         }
+        Err(StoreError::TransactionConflict) => replay_when_recorded(app, actor, &mut key).await,
         Err(err) => Err(err.into()),
     }
+}
+
+async fn replay_when_recorded(app: &App, actor: &Actor, key: &mut RequestKey) -> Result<Opened> {
+    for attempt in 0..3u64 {
+        if let Remembered::Replay(number) = key.recall(app).await? {
+            return replay(app, actor, &number).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50 * (attempt + 1))).await;
+    }
+    Err(Error::Conflict(
+        "a request with this Idempotency-Key is in progress; retry in a moment".into(),
+    ))
 }
 
 async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Opened> {

@@ -19,7 +19,8 @@ struct NewOrganization {
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    let actor = api::authenticate(app, req).await?;
+    // Administering the desk takes a session, never an integration token.
+    let actor = api::authenticate_session(app, req)?;
     policy::require_agent(&actor)?;
     match (req.method(), req.uri().path()) {
         (&Method::POST, "/admin/organizations") => {

@@ -17,7 +17,8 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
             &serde_json::json!({ "announcements": announcements::current(app).await? }),
         )),
         Method::POST => {
-            let actor = api::authenticate(app, req).await?;
+            // Site-wide messages take a session, never an integration token.
+            let actor = api::authenticate_session(app, req)?;
             let created = announcements::create(app, &actor, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::CREATED, &created))
         }

@@ -1,17 +1,21 @@
 //! Long-lived tokens for integrations: a signed-in person creates a named
-//! token that acts as them (`Authorization: Bearer sd_...`) until it expires
-//! (at most a year) or they revoke it. The secret is shown once and stored
-//! only as a SHA-256 digest, the key of the item authentication reads (one
-//! GetItem). Tokens cannot manage the account (profile, password, tokens):
-//! that takes a session.
+//! token (confirming their password) that acts as them
+//! (`Authorization: Bearer sd_<user id>.<secret>`) until it expires (at most
+//! a year), they revoke it, or their password changes. The secret is shown
+//! once and stored only as a SHA-256 digest. Authentication reads the token
+//! and its owner in one BatchGetItem, so the owner's current role and
+//! organization apply. Tokens cannot manage the account or administer the
+//! desk: that takes a session.
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::{Actor, Role};
-use crate::domain::OptionalText;
+use super::User;
+use super::profile::{current_user, verify_current_password};
+use crate::auth::Actor;
+use crate::domain::{OptionalText, UserId};
 use crate::secret::{digest, new_token};
-use crate::store::{Condition, Query, StoreError, Write, model};
+use crate::store::{Condition, Position, Query, StoreError, Write, model};
 use crate::{App, Error, Result};
 
 /// What every integration token starts with: tells it from a session's JWT
@@ -29,6 +33,8 @@ pub struct NewTokenRequest {
     pub name: String,
     /// 1–365; default 90.
     pub expires_in_days: Option<i64>,
+    /// A token outlives the session: creating one takes the password.
+    pub current_password: String,
 }
 
 /// A token as its owner sees it in the list (never the secret).
@@ -65,12 +71,12 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
             format!("must be from 1 to {MAX_DAYS} days"),
         ));
     }
-    let (user, role, organization) = match actor {
-        Actor::Customer { user, organization } => (user, Role::Customer, Some(organization)),
-        Actor::Agent { user } => (user, Role::Agent, None),
-        Actor::Guest { .. } => return Err(Error::Forbidden("access keys cannot create tokens".into())),
-    };
-    if list(app, actor).await?.tokens.len() >= MAX_PER_USER {
+    if matches!(actor, Actor::Guest { .. }) {
+        return Err(Error::Forbidden("access keys cannot create tokens".into()));
+    }
+    let user = current_user(app, actor).await?;
+    verify_current_password(app, &user, request.current_password).await?;
+    if live_tokens(app, &user).await?.len() >= MAX_PER_USER {
         return Err(Error::Conflict(format!(
             "you already have {MAX_PER_USER} tokens; revoke one you no longer use first"
         )));
@@ -82,18 +88,19 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
         created_at: now,
         expires_at: now + Duration::days(days),
     };
-    // 256 random bits; the digest covers the whole token, prefix included.
+    // The owner's id (to read them with the token) and 256 random bits;
+    // the digest covers the whole token.
     let (secret, _) = new_token();
-    let token = format!("{PREFIX}{secret}");
+    let token = format!("{PREFIX}{}.{secret}", user.id);
     let token_digest = digest(&token);
     app.store
         .transact(vec![
             Write::Put {
-                item: model::api_token_item(&token_digest, user, role, organization, &info)?,
+                item: model::api_token_item(&token_digest, &user.id, user.session_epoch, &info),
                 condition: Some(Condition::NotExists),
             },
             Write::Put {
-                item: model::api_token_listing_item(user, &token_digest, &info)?,
+                item: model::api_token_listing_item(&user.id, &token_digest, user.session_epoch, &info)?,
                 condition: Some(Condition::NotExists),
             },
         ])
@@ -101,23 +108,38 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
     Ok(CreatedToken { info, token })
 }
 
-/// The caller's tokens that have not expired, newest first.
+/// The caller's working tokens (not expired, not ended by a password
+/// change), newest first.
 pub async fn list(app: &App, actor: &Actor) -> Result<TokenList> {
-    let mut query = Query::partition(None, model::user_partition(actor.user()));
+    let user = current_user(app, actor).await?;
+    Ok(TokenList {
+        tokens: live_tokens(app, &user).await?,
+    })
+}
+
+/// Every listing of `user`'s (expired ones linger until the store's TTL
+/// runs, so all pages are read), keeping the working ones.
+async fn live_tokens(app: &App, user: &User) -> Result<Vec<TokenInfo>> {
+    let mut query = Query::partition(None, model::user_partition(&user.id));
     query.sort_prefix = model::API_TOKEN_LISTING_PREFIX.into();
-    query.limit = (MAX_PER_USER * 2) as u32;
+    query.limit = 100;
     let now = app.clock.now();
-    let mut tokens: Vec<TokenInfo> = app
-        .store
-        .query(&query)
-        .await?
-        .items
-        .iter()
-        .map(|item| model::api_token_listing_from_item(item).map(|(info, _)| info))
-        .collect::<std::result::Result<_, StoreError>>()?;
-    tokens.retain(|t| t.expires_at > now);
+    let mut tokens = Vec::new();
+    loop {
+        let page = app.store.query(&query).await?;
+        for item in &page.items {
+            let (info, _, epoch) = model::api_token_listing_from_item(item)?;
+            if info.expires_at > now && epoch == user.session_epoch {
+                tokens.push(info);
+            }
+        }
+        match (page.more, page.items.last()) {
+            (true, Some(last)) => query.start_after = Some(Position::of(last, None)?),
+            _ => break,
+        }
+    }
     tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    Ok(TokenList { tokens })
+    Ok(tokens)
 }
 
 /// Revokes one of the caller's tokens at once.
@@ -128,7 +150,7 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str) -> Result<()> {
         .get(&listing_key)
         .await?
         .ok_or(Error::NotFound("token"))?;
-    let (_, token_digest) = model::api_token_listing_from_item(&item)?;
+    let (_, token_digest, _) = model::api_token_listing_from_item(&item)?;
     app.store
         .transact(vec![
             Write::Delete {
@@ -147,29 +169,37 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str) -> Result<()> {
         })
 }
 
-/// The actor an integration token acts as: one GetItem by its digest.
+/// The actor an integration token acts as: the token and its owner in one
+/// BatchGetItem; the owner as they are now (role, organization, password).
 pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
     let invalid = || {
         Error::Unauthenticated(
-            "the token is unknown, revoked or expired; create a new one in your profile".into(),
+            "the token is unknown, revoked or expired, or the password changed since; create a new one in your profile"
+                .into(),
         )
     };
-    let item = app
-        .store
-        .get(&model::api_token_key(&digest(token)))
-        .await?
+    let owner = token
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once('.'))
+        .and_then(|(user, _)| UserId::parse(user))
         .ok_or_else(invalid)?;
-    let (user, role, organization, expires_at) = model::api_token_from_item(&item)?;
-    if expires_at <= app.clock.now().unix_timestamp() {
+    let items = app
+        .store
+        .get_many(&[model::api_token_key(&digest(token)), model::user_key(&owner)])
+        .await?;
+    let token_item = items
+        .iter()
+        .find(|i| model::is_api_token_item(i))
+        .ok_or_else(invalid)?;
+    let user = match items.iter().find(|i| model::is_user_item(i)) {
+        Some(item) => model::user_from_item(item)?,
+        None => return Err(invalid()),
+    };
+    let (holder, epoch, expires_at) = model::api_token_from_item(token_item)?;
+    if holder != user.id || epoch != user.session_epoch || expires_at <= app.clock.now().unix_timestamp() {
         return Err(invalid());
     }
-    match (role, organization) {
-        (Role::Customer, Some(organization)) => Ok(Actor::Customer { user, organization }),
-        (Role::Agent, None) => Ok(Actor::Agent { user }),
-        _ => Err(Error::Unavailable(format!(
-            "token of {user} has an inconsistent role"
-        ))),
-    }
+    user.actor()
 }
 
 /// Whether a bearer credential is an integration token (not a session JWT).

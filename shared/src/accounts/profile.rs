@@ -18,7 +18,7 @@ use crate::{App, Error, Result, throttle};
 
 pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::hours(24);
 
-async fn current_user(app: &App, actor: &Actor) -> Result<User> {
+pub(crate) async fn current_user(app: &App, actor: &Actor) -> Result<User> {
     get_user(app, actor.user())
         .await?
         .ok_or_else(|| Error::Unauthenticated("the account no longer exists; sign in again".into()))
@@ -228,12 +228,14 @@ pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -
 const CURRENT_PASSWORD_FAILURES: i64 = 5;
 const CURRENT_PASSWORD_WINDOW: Duration = Duration::minutes(15);
 
-/// Checks the password the user typed as their current one.
-async fn verify_current_password(app: &App, user: &User, candidate: String) -> Result<()> {
+/// Checks the password the user typed as their current one. The attempt is
+/// counted before checking (so parallel guesses each count) and given back
+/// when it was right.
+pub(crate) async fn verify_current_password(app: &App, user: &User, candidate: String) -> Result<()> {
     let subject = user.id.as_str();
-    let (failures, retry_after) =
-        throttle::peek(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
-    if failures >= CURRENT_PASSWORD_FAILURES {
+    let attempts = throttle::hit(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
+    if attempts > CURRENT_PASSWORD_FAILURES {
+        let retry_after = throttle::seconds_left(app, CURRENT_PASSWORD_WINDOW);
         return Err(Error::TooManyRequests {
             message: format!(
                 "too many wrong current passwords; try again in {retry_after} seconds, or sign out and reset your password"
@@ -246,12 +248,11 @@ async fn verify_current_password(app: &App, user: &User, candidate: String) -> R
         .clone()
         .unwrap_or_else(|| password::DUMMY_HASH.to_owned());
     if !blocking(move || password::verify(&candidate, &stored)).await? {
-        throttle::hit(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
         return Err(Error::Incorrect {
             field: "current_password".into(),
             message: "is not your current password".into(),
             reason: Some(Reason::NotCurrentPassword),
         });
     }
-    Ok(())
+    throttle::give_back(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await
 }

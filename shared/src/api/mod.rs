@@ -138,7 +138,7 @@ fn throttling_source(ip: &str) -> String {
 }
 
 /// The caller, from `Authorization: Bearer <token>`: a session's access
-/// token (no store read) or an integration token (one GetItem).
+/// token (no store read) or an integration token (one BatchGetItem).
 pub async fn authenticate(app: &App, req: &Request) -> Result<Actor> {
     let token = bearer(req)?;
     if crate::accounts::api_tokens::is_api_token(token) {
@@ -148,12 +148,12 @@ pub async fn authenticate(app: &App, req: &Request) -> Result<Actor> {
 }
 
 /// The caller, who must hold a session (not an integration token): for
-/// managing the account itself.
+/// managing the account itself and administering the desk.
 pub fn authenticate_session(app: &App, req: &Request) -> Result<Actor> {
     let token = bearer(req)?;
     if crate::accounts::api_tokens::is_api_token(token) {
         return Err(Error::Forbidden(
-            "integration tokens cannot manage the account; sign in (POST /auth/login) and use the session's access token".into(),
+            "integration tokens cannot manage accounts or administer the desk; sign in (POST /auth/login) and use the session's access token".into(),
         ));
     }
     app.tokens.verify(token, app.clock.now())

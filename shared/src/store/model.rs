@@ -459,48 +459,35 @@ pub fn api_token_key(digest: &str) -> Key {
 pub fn api_token_item(
     digest: &str,
     user: &UserId,
-    role: crate::auth::Role,
-    organization: Option<&OrganizationId>,
+    epoch: u64,
     info: &crate::accounts::api_tokens::TokenInfo,
-) -> Result<Item, StoreError> {
+) -> Item {
     let key = api_token_key(digest);
-    let mut item = Item::new(key.pk, key.sk)
+    Item::new(key.pk, key.sk)
         .with(ENTITY, "api_token")
         .with("user_id", user.as_str())
-        .with(
-            "role",
-            serde_json::to_value(role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )
         .with("token_id", info.id.as_str())
-        .with(super::EXPIRES_AT, info.expires_at.unix_timestamp());
-    if let Some(organization) = organization {
-        item = item.with("organization_id", organization.as_str());
-    }
-    Ok(item)
+        .with("session_epoch", epoch)
+        .with(super::EXPIRES_AT, info.expires_at.unix_timestamp())
 }
 
-/// `(user, role, organization, expires_at)` of an integration token.
-pub fn api_token_from_item(
-    item: &Item,
-) -> Result<(UserId, crate::auth::Role, Option<OrganizationId>, i64), StoreError> {
+pub fn is_api_token_item(item: &Item) -> bool {
+    item.get(ENTITY).and_then(Value::as_str) == Some("api_token")
+}
+
+/// `(user, session epoch, expires_at)` of an integration token.
+pub fn api_token_from_item(item: &Item) -> Result<(UserId, u64, i64), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("api token: {what}"));
     let user = UserId::parse(item.string("user_id")?).ok_or_else(|| corrupt("user id"))?;
-    let role =
-        serde_json::from_value(item.get("role").cloned().unwrap_or_default()).map_err(|_| corrupt("role"))?;
-    let organization = match item.get("organization_id") {
-        Some(value) => Some(
-            value
-                .as_str()
-                .and_then(OrganizationId::parse)
-                .ok_or_else(|| corrupt("organization id"))?,
-        ),
-        None => None,
-    };
+    let epoch = item
+        .get("session_epoch")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| corrupt("epoch"))?;
     let expires_at = item
         .get(super::EXPIRES_AT)
         .and_then(Value::as_i64)
         .ok_or_else(|| corrupt("expiry"))?;
-    Ok((user, role, organization, expires_at))
+    Ok((user, epoch, expires_at))
 }
 
 pub const API_TOKEN_LISTING_PREFIX: &str = "APITOKEN#";
@@ -516,6 +503,7 @@ pub fn api_token_listing_key(user: &UserId, token_id: &str) -> Key {
 pub fn api_token_listing_item(
     user: &UserId,
     digest: &str,
+    epoch: u64,
     info: &crate::accounts::api_tokens::TokenInfo,
 ) -> Result<Item, StoreError> {
     let key = api_token_listing_key(user, &info.id);
@@ -527,17 +515,22 @@ pub fn api_token_listing_item(
             serde_json::to_value(info).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         )
         .with("digest", digest)
+        .with("session_epoch", epoch)
         .with(super::EXPIRES_AT, info.expires_at.unix_timestamp()))
 }
 
-/// The token's public facts and its digest.
+/// The token's public facts, its digest, and the session epoch it was made in.
 pub fn api_token_listing_from_item(
     item: &Item,
-) -> Result<(crate::accounts::api_tokens::TokenInfo, String), StoreError> {
+) -> Result<(crate::accounts::api_tokens::TokenInfo, String, u64), StoreError> {
     let digest = item.string("digest")?.to_owned();
     let info = serde_json::from_value(item.get("token").cloned().unwrap_or_default())
         .map_err(|e| StoreError::Corrupt(format!("api token listing: {e}")))?;
-    Ok((info, digest))
+    let epoch = item
+        .get("session_epoch")
+        .and_then(Value::as_u64)
+        .unwrap_or_default();
+    Ok((info, digest, epoch))
 }
 
 /// What an `Idempotency-Key` created (see [`crate::idempotency`]).
