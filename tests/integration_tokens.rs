@@ -9,8 +9,10 @@ use std::sync::Arc;
 use common::lambda::{Answer, event, fill, invoke, with_body, with_token};
 use serde_json::{Value, json};
 use servicedesk::demo;
+use servicedesk_shared::accounts::api_tokens::TokenInfo;
+use servicedesk_shared::domain::{OptionalText, UserId};
 use servicedesk_shared::secret::digest;
-use servicedesk_shared::store::{ItemStore, model};
+use servicedesk_shared::store::{ItemStore, Write, model};
 use servicedesk_shared::testing::{self, TestApp};
 use time::Duration;
 
@@ -179,10 +181,67 @@ async fn tokens_end_with_a_password_change_and_never_administer(store: Arc<dyn I
     assert_eq!(d.call("agent-queue", &token, None).await.status, 401);
     let listed = d.call("account-list-tokens", &d.session("demo-sam"), None).await;
     assert_eq!(listed.body["tokens"], json!([]), "and they leave the list");
-    // A token names its owner: one made up for another user is refused.
+}
+
+async fn a_token_is_its_owners_alone(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let ann = d.session("demo-ann");
+    let created = d
+        .create(&ann, json!({"name": "ERP", "current_password": ANN_PASSWORD}))
+        .await;
+    let token = secret(&created);
+    assert_eq!(d.call("list-tickets", &token, None).await.status, 200);
+    // Naming another owner with the same secret is another token: unknown.
     let (_, secret_part) = token.split_once('.').unwrap();
-    let swapped = format!("sd_demo-ann.{secret_part}");
+    let swapped = format!("sd_demo-bob.{secret_part}");
     assert_eq!(d.call("list-tickets", &swapped, None).await.status, 401);
+    // Even a stored token is refused when it names someone other than the
+    // owner it was made for (a corrupted or planted item).
+    let planted = format!("sd_demo-bob.{}", "P".repeat(43));
+    let info = TokenInfo {
+        id: "planted".into(),
+        name: OptionalText::parse("name", "planted").unwrap(),
+        created_at: d.desk.app.clock.now(),
+        expires_at: d.desk.app.clock.now() + Duration::days(1),
+    };
+    let ann_id = UserId::parse("demo-ann").unwrap();
+    let item = model::api_token_item(&digest(&planted), &ann_id, 0, &info);
+    d.store
+        .write(Write::Put {
+            item,
+            condition: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(d.call("list-tickets", &planted, None).await.status, 401);
+    // A token whose owner is gone is refused.
+    d.store
+        .write(Write::Delete {
+            key: model::user_key(&ann_id),
+            condition: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(d.call("list-tickets", &token, None).await.status, 401);
+}
+
+async fn guessing_the_password_to_create_tokens_is_limited(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let ann = d.session("demo-ann");
+    for n in 0..5 {
+        let wrong = d
+            .create(
+                &ann,
+                json!({"name": "x", "current_password": format!("guess-{n}")}),
+            )
+            .await;
+        assert_eq!(wrong.status, 400, "{}", wrong.body);
+    }
+    let blocked = d
+        .create(&ann, json!({"name": "x", "current_password": ANN_PASSWORD}))
+        .await;
+    assert_eq!(blocked.status, 429, "{}", blocked.body);
+    assert!(blocked.headers.contains_key("retry-after"));
 }
 
 async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
@@ -249,8 +308,9 @@ async fn tokens_expire_and_are_limited(store: Arc<dyn ItemStore>) {
 
 async fn expired_tokens_never_hide_new_ones(store: Arc<dyn ItemStore>) {
     let d = Desk::new(store).await;
-    // 30 expired listings (the store's TTL removes them late, or never locally).
-    for _ in 0..3 {
+    // 110 expired listings, more than one page of the listing Query (the
+    // store's TTL removes them late, or never locally).
+    for _ in 0..11 {
         let ann = d.session("demo-ann");
         for n in 0..10 {
             let body = json!({ "name": format!("short {n}"), "expires_in_days": 1, "current_password": ANN_PASSWORD });
@@ -275,6 +335,8 @@ async fn expired_tokens_never_hide_new_ones(store: Arc<dyn ItemStore>) {
 
 on_both_backends!(
     a_token_acts_as_its_owner_until_revoked,
+    a_token_is_its_owners_alone,
+    guessing_the_password_to_create_tokens_is_limited,
     tokens_end_with_a_password_change_and_never_administer,
     tokens_expire_and_are_limited,
     expired_tokens_never_hide_new_ones,

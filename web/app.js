@@ -735,7 +735,11 @@ async function tokensPage() {
     : h("p", {}, t("tokens.none"));
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days), current_password: v.current_password });
-    await tokensPage();
+    try {
+      await tokensPage();
+    } catch {
+      // The list could not be reloaded; the secret must be shown all the same.
+    }
     // The secret exists only in this answer: show it once, ready to copy.
     const secret = h("input", { type: "text", readonly: true, value: created.token, id: "new-token", class: "secret" });
     main.querySelector("h1").after(h("div", { class: "notice", role: "status" },

@@ -17,17 +17,34 @@ fn window_key(name: &str, subject: &str, window: Duration, now: i64) -> (Key, i6
 
 /// Counts one more attempt; returns the attempts in the current window.
 pub async fn hit(app: &App, name: &str, subject: &str, window: Duration) -> Result<i64> {
-    let now = app.clock.now().unix_timestamp();
-    let (key, ends) = window_key(name, subject, window, now);
-    Ok(app.store.increment(&key, "count", 1, Some(ends)).await?)
+    Ok(count(app, name, subject, window).await?.count)
 }
 
-/// Takes back one attempt counted by [`hit`] (it turned out to be allowed).
-pub async fn give_back(app: &App, name: &str, subject: &str, window: Duration) -> Result<()> {
+/// One counted attempt, which can be taken back if it turns out allowed.
+pub struct Attempt {
+    /// Attempts in the window, this one included.
+    pub count: i64,
+    key: Key,
+    ends: i64,
+}
+
+/// Counts one more attempt, remembering its window so it can be given back.
+pub async fn count(app: &App, name: &str, subject: &str, window: Duration) -> Result<Attempt> {
     let now = app.clock.now().unix_timestamp();
     let (key, ends) = window_key(name, subject, window, now);
-    app.store.increment(&key, "count", -1, Some(ends)).await?;
-    Ok(())
+    let count = app.store.increment(&key, "count", 1, Some(ends)).await?;
+    Ok(Attempt { count, key, ends })
+}
+
+impl Attempt {
+    /// Takes the attempt back, in the window it was counted in. A failure
+    /// only leaves the count one too high until that window ends: logged,
+    /// never the caller's problem.
+    pub async fn give_back(self, app: &App) {
+        if let Err(err) = app.store.increment(&self.key, "count", -1, Some(self.ends)).await {
+            tracing::warn!(error = %err, "could not give an attempt back");
+        }
+    }
 }
 
 /// The attempts in the current window, without counting one; and the

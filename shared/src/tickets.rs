@@ -168,10 +168,12 @@ pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: Reques
 
 async fn replay_when_recorded(app: &App, actor: &Actor, key: &mut RequestKey) -> Result<Opened> {
     for attempt in 0..3u64 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+        }
         if let Remembered::Replay(number) = key.recall(app).await? {
             return replay(app, actor, &number).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50 * (attempt + 1))).await;
     }
     Err(Error::Conflict(
         "a request with this Idempotency-Key is in progress; retry in a moment".into(),

@@ -199,7 +199,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
     if holder != user.id || epoch != user.session_epoch || expires_at <= app.clock.now().unix_timestamp() {
         return Err(invalid());
     }
-    user.actor()
+    user.actor().map_err(|_| invalid())
 }
 
 /// Whether a bearer credential is an integration token (not a session JWT).

@@ -233,8 +233,8 @@ const CURRENT_PASSWORD_WINDOW: Duration = Duration::minutes(15);
 /// when it was right.
 pub(crate) async fn verify_current_password(app: &App, user: &User, candidate: String) -> Result<()> {
     let subject = user.id.as_str();
-    let attempts = throttle::hit(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
-    if attempts > CURRENT_PASSWORD_FAILURES {
+    let attempt = throttle::count(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await?;
+    if attempt.count > CURRENT_PASSWORD_FAILURES {
         let retry_after = throttle::seconds_left(app, CURRENT_PASSWORD_WINDOW);
         return Err(Error::TooManyRequests {
             message: format!(
@@ -254,5 +254,6 @@ pub(crate) async fn verify_current_password(app: &App, user: &User, candidate: S
             reason: Some(Reason::NotCurrentPassword),
         });
     }
-    throttle::give_back(app, "current-password", subject, CURRENT_PASSWORD_WINDOW).await
+    attempt.give_back(app).await;
+    Ok(())
 }

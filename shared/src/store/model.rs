@@ -529,7 +529,7 @@ pub fn api_token_listing_from_item(
     let epoch = item
         .get("session_epoch")
         .and_then(Value::as_u64)
-        .unwrap_or_default();
+        .ok_or_else(|| StoreError::Corrupt("api token listing without epoch".into()))?;
     Ok((info, digest, epoch))
 }
 
