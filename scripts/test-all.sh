@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every check and test of the project, on a fresh machine: installs what the
 # tests need (Python tools in a cached virtualenv: the moto AWS emulator, the
-# SAM translator and cfn-lint), lints, starts the emulator on a free port,
-# runs the whole test suite against both storage backends, and stops it.
+# SAM translator, cfn-lint and openapi-spec-validator; Debian's chromium and
+# Node for the browser journeys), lints, starts the emulators on free ports,
+# runs the whole test suite against both storage backends, runs the browser
+# journeys against the portal, and stops everything it started.
 #
 # Caches live outside the checkout (default ~/.cache/servicedesk) so CI and
 # fresh clones reuse builds: CARGO_TARGET_DIR and the virtualenv.
