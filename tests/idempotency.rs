@@ -140,8 +140,82 @@ async fn bad_keys_are_refused_before_anything_is_stored(store: Arc<dyn ItemStore
     assert!(d.my_numbers(&d.ann).await.is_empty());
 }
 
+async fn a_retried_note_is_added_once(store: Arc<dyn ItemStore>) {
+    let d = desk(store);
+    let opened = d.open(&d.ann, None, &ticket("VPN down")).await;
+    let number = opened.body["number"].as_str().unwrap().to_owned();
+    let note = |token: &str, key: &str, text: &str| {
+        let mut request = with_body(
+            with_token(event("ticket-notes"), Some(token)),
+            &json!({ "text": text }),
+        );
+        request["pathParameters"]["number"] = number.as_str().into();
+        request["rawPath"] = format!("/tickets/{number}/notes").into();
+        request["headers"]["idempotency-key"] = key.into();
+        request
+    };
+    let first = invoke(&d.desk.app, note(&d.ann, "note-1", "It still fails.")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(!replayed(&first));
+    let again = invoke(&d.desk.app, note(&d.ann, "note-1", "It still fails.")).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert!(replayed(&again));
+    assert_eq!(again.body["id"], first.body["id"], "the same note");
+    let other = invoke(&d.desk.app, note(&d.ann, "note-1", "Something else.")).await;
+    assert_eq!(other.status, 422, "{}", other.body);
+    // Bob's identical key is his own note.
+    let bobs = invoke(&d.desk.app, note(&d.bob, "note-1", "It still fails.")).await;
+    assert_eq!(bobs.status, 201);
+    assert!(!replayed(&bobs));
+
+    let view = with_token(event("get-ticket"), Some(&d.ann));
+    let mut view = view;
+    view["pathParameters"]["number"] = number.as_str().into();
+    view["rawPath"] = format!("/tickets/{number}").into();
+    let history = invoke(&d.desk.app, view).await.body["history"].clone();
+    let notes = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "note")
+        .count();
+    assert_eq!(notes, 2, "Ann's note once, and Bob's: {history}");
+
+    // On a closed ticket the note reopens it: retried, it still does so once.
+    let mut close = with_body(
+        with_token(event("update-ticket"), Some(&d.ann)),
+        &json!({"status": "closed"}),
+    );
+    close["pathParameters"]["number"] = number.as_str().into();
+    close["rawPath"] = format!("/tickets/{number}").into();
+    assert_eq!(invoke(&d.desk.app, close).await.status, 200);
+    let reopening = invoke(&d.desk.app, note(&d.ann, "note-2", "Back again.")).await;
+    let retried = invoke(&d.desk.app, note(&d.ann, "note-2", "Back again.")).await;
+    assert_eq!((reopening.status, retried.status), (201, 201));
+    assert!(replayed(&retried));
+    assert_eq!(retried.body["id"], reopening.body["id"]);
+    let mut view = with_token(event("get-ticket"), Some(&d.ann));
+    view["pathParameters"]["number"] = number.as_str().into();
+    view["rawPath"] = format!("/tickets/{number}").into();
+    let after = invoke(&d.desk.app, view).await.body;
+    assert_eq!(after["status"], "open");
+    let kinds: Vec<&str> = after["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "note").count(), 3, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "status_changed").count(),
+        2,
+        "closed, reopened once: {kinds:?}"
+    );
+}
+
 on_both_backends!(
     a_retried_request_opens_one_ticket,
+    a_retried_note_is_added_once,
     concurrent_duplicates_open_one_ticket,
     bad_keys_are_refused_before_anything_is_stored,
 );

@@ -1,7 +1,11 @@
 //! `POST /tickets/{number}/notes`: a note from the requester, a participant,
 //! a colleague who sees the ticket, or support (who may make it internal).
+//! With an `Idempotency-Key` header, a retried request answers with the note
+//! the first one added (marked `Idempotent-Replayed: true`).
 
+use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
+use servicedesk_shared::idempotency::RequestKey;
 use servicedesk_shared::{App, Result, api, conversation};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
@@ -11,6 +15,14 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 async fn add_note(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
-    let event = conversation::add_note(app, &actor, &number, api::json_body(req)?).await?;
-    Ok(api::created(&format!("/tickets/{number}"), &event))
+    let key = RequestKey::of(req, &actor, &format!("add-note {number}"))?;
+    let (event, replayed) =
+        conversation::add_note_once(app, &actor, &number, api::json_body(req)?, key).await?;
+    let mut response = api::created(&format!("/tickets/{number}"), &event);
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

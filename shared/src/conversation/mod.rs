@@ -18,6 +18,7 @@ use crate::domain::{
     Description, Email, EventKind, OptionalText, Priority, Status, StatusClass, Ticket, TicketEvent,
     TicketNumber, Title, UserId, Visibility,
 };
+use crate::idempotency::{Remembered, RequestKey};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::tickets;
@@ -128,7 +129,7 @@ async fn change(
         if kinds.is_empty() {
             return Ok((ticket, vec![]));
         }
-        commit(app, actor, &before, ticket, kinds, extra, extra_writes).await
+        commit(app, actor, &before, ticket, kinds, extra, extra_writes, None).await
     })
     .await
 }
@@ -143,6 +144,8 @@ async fn commit(
     mut kinds: Vec<EventKind>,
     extra: &[Email],
     extra_writes: &(dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+    // The id a note's event must have (it is named by an idempotency record).
+    note_id: Option<&str>,
 ) -> Result<(Ticket, Vec<TicketEvent>)> {
     let now = app.clock.now();
     let customer_side = !matches!(actor, Actor::Agent { .. });
@@ -169,7 +172,10 @@ async fn commit(
     let events: Vec<TicketEvent> = kinds
         .into_iter()
         .map(|kind| TicketEvent {
-            id: app.ids.new_id(),
+            id: match (note_id, &kind) {
+                (Some(id), EventKind::Note { .. }) => id.to_owned(),
+                _ => app.ids.new_id(),
+            },
             at: now,
             actor_id: actor.user().clone(),
             kind,
@@ -246,6 +252,18 @@ pub async fn add_note(
     number: &TicketNumber,
     note: NoteRequest,
 ) -> Result<TicketEvent> {
+    Ok(add_note_once(app, actor, number, note, None).await?.0)
+}
+
+/// Adds a note at most once per caller and `key` (if given): a retry of the
+/// same request answers with the note the first one added (`true`).
+pub async fn add_note_once(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    note: NoteRequest,
+    mut key: Option<RequestKey>,
+) -> Result<(TicketEvent, bool)> {
     let title = Title::optional("title", note.title)?;
     let text = Description::parse("text", &note.text)?;
     if note.internal {
@@ -258,13 +276,22 @@ pub async fn add_note(
             "internal notes are not sent outside support",
         ));
     }
+    if let Some(key) = key.as_mut()
+        && let Remembered::Replay(id) = key.recall(app).await?
+    {
+        return Ok((recorded_note(app, actor, number, &id).await?, true));
+    }
     let kind = EventKind::Note {
         title,
         text,
         internal: note.internal,
         notify: extra.clone(),
     };
-    with_retries(app, || async {
+    // The note's id is fixed up front so the idempotency record, written in
+    // the note's transaction, can name it.
+    let note_id = app.ids.new_id();
+    let record: Vec<Write> = key.iter().map(|k| k.record(app, &note_id)).collect();
+    let added = with_retries(app, || async {
         let ticket = visible_ticket(app, actor, number).await?;
         if !policy::can_comment_on_ticket(actor, &ticket) {
             return Err(Error::NotFound("ticket"));
@@ -272,6 +299,7 @@ pub async fn add_note(
         let reopens =
             !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
         if reopens {
+            let record_writes = |_: &Ticket| Ok(record.clone());
             let (_, events) = commit(
                 app,
                 actor,
@@ -279,7 +307,8 @@ pub async fn add_note(
                 ticket.clone(),
                 vec![kind.clone()],
                 &extra,
-                &no_extra_writes,
+                &record_writes,
+                Some(&note_id),
             )
             .await?;
             events
@@ -287,10 +316,31 @@ pub async fn add_note(
                 .find(|e| matches!(e.kind, EventKind::Note { .. }))
                 .ok_or_else(|| Error::Unavailable("the note was not recorded".into()))
         } else {
-            append_note(app, actor, &ticket, kind.clone(), &extra).await
+            append_note(app, actor, &ticket, kind.clone(), &extra, &note_id, &record).await
         }
     })
-    .await
+    .await;
+    match (added, key.as_mut()) {
+        (Ok(event), _) => Ok((event, false)),
+        // The same request, sent twice at once: the other one may have added it.
+        (Err(Error::Conflict(why)), Some(key)) => match key.recall(app).await? {
+            Remembered::Replay(id) => Ok((recorded_note(app, actor, number, &id).await?, true)),
+            Remembered::New => Err(Error::Conflict(why)),
+        },
+        (Err(err), _) => Err(err),
+    }
+}
+
+/// The note an earlier request with the same key added, as `actor` sees it.
+async fn recorded_note(app: &App, actor: &Actor, number: &TicketNumber, id: &str) -> Result<TicketEvent> {
+    tickets::get(app, actor, number)
+        .await?
+        .history
+        .into_iter()
+        .find(|event| event.id == id)
+        .ok_or_else(|| {
+            Error::Conflict("this Idempotency-Key was used on another ticket; send a new key".into())
+        })
 }
 
 /// A note that changes nothing else: the event, the ticket's times and the
@@ -303,6 +353,8 @@ async fn append_note(
     ticket: &Ticket,
     kind: EventKind,
     extra: &[Email],
+    id: &str,
+    more_writes: &[Write],
 ) -> Result<TicketEvent> {
     let now = app.clock.now();
     let mut after = ticket.clone();
@@ -311,7 +363,7 @@ async fn append_note(
         after.waiting_since = now;
     }
     let event = TicketEvent {
-        id: app.ids.new_id(),
+        id: id.to_owned(),
         at: now,
         actor_id: actor.user().clone(),
         kind,
@@ -331,6 +383,7 @@ async fn append_note(
     {
         writes.push(outbox);
     }
+    writes.extend_from_slice(more_writes);
     app.store.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionConditionFailed(_) | StoreError::TransactionConflict => {
             Error::Conflict("the ticket changed meanwhile; try again".into())
