@@ -129,9 +129,24 @@ async fn change(
         if kinds.is_empty() {
             return Ok((ticket, vec![]));
         }
-        commit(app, actor, &before, ticket, kinds, extra, extra_writes, None).await
+        let with = Along {
+            notify: extra,
+            writes: extra_writes,
+            note_id: None,
+        };
+        commit(app, actor, &before, ticket, kinds, &with).await
     })
     .await
+}
+
+/// What goes along with a change into its transaction.
+struct Along<'a> {
+    /// Extra addresses to notify (a note's).
+    notify: &'a [Email],
+    /// More writes, given the changed ticket.
+    writes: &'a (dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+    /// The id a note's event must have (an idempotency record names it).
+    note_id: Option<&'a str>,
 }
 
 /// Writes the changed ticket, its events, the participants' copies and the
@@ -142,10 +157,7 @@ async fn commit(
     before: &Ticket,
     mut ticket: Ticket,
     mut kinds: Vec<EventKind>,
-    extra: &[Email],
-    extra_writes: &(dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
-    // The id a note's event must have (it is named by an idempotency record).
-    note_id: Option<&str>,
+    with: &Along<'_>,
 ) -> Result<(Ticket, Vec<TicketEvent>)> {
     let now = app.clock.now();
     let customer_side = !matches!(actor, Actor::Agent { .. });
@@ -172,7 +184,7 @@ async fn commit(
     let events: Vec<TicketEvent> = kinds
         .into_iter()
         .map(|kind| TicketEvent {
-            id: match (note_id, &kind) {
+            id: match (with.note_id, &kind) {
                 (Some(id), EventKind::Note { .. }) => id.to_owned(),
                 _ => app.ids.new_id(),
             },
@@ -198,8 +210,8 @@ async fn commit(
             condition: None,
         });
     }
-    writes.extend(extra_writes(&ticket)?);
-    if let Some(outbox) = notify::outbox_write(app, actor, &ticket, &events, extra).await? {
+    writes.extend((with.writes)(&ticket)?);
+    if let Some(outbox) = notify::outbox_write(app, actor, &ticket, &events, with.notify).await? {
         writes.push(outbox);
     }
     app.store.transact(writes).await.map_err(|e| match e {
@@ -300,17 +312,12 @@ pub async fn add_note_once(
             !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
         if reopens {
             let record_writes = |_: &Ticket| Ok(record.clone());
-            let (_, events) = commit(
-                app,
-                actor,
-                &ticket,
-                ticket.clone(),
-                vec![kind.clone()],
-                &extra,
-                &record_writes,
-                Some(&note_id),
-            )
-            .await?;
+            let with = Along {
+                notify: &extra,
+                writes: &record_writes,
+                note_id: Some(&note_id),
+            };
+            let (_, events) = commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
             events
                 .into_iter()
                 .find(|e| matches!(e.kind, EventKind::Note { .. }))
