@@ -6,8 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use servicedesk_shared::accounts::sessions;
+use servicedesk_shared::accounts::{api_tokens, sessions};
 use servicedesk_shared::auth::password::{self, NewPassword};
+use servicedesk_shared::directory;
 use servicedesk_shared::domain::TicketNumber;
 use servicedesk_shared::guest::challenge;
 use servicedesk_shared::store::embedded::EmbeddedStore;
@@ -64,6 +65,19 @@ async fn main() {
         samples
     };
     report("get ticket with history (embedded)", samples);
+
+    // The ticket page also names its people: one more (batch) read.
+    let samples = {
+        let mut samples = Vec::new();
+        for number in numbers.iter().cycle().take(2000) {
+            let start = Instant::now();
+            let detail = tickets::get(&app, &ann, number).await.expect("found");
+            directory::ticket_view(&app, &ann, detail).await.expect("named");
+            samples.push(start.elapsed());
+        }
+        samples
+    };
+    report("ticket page: history + names (embedded)", samples);
 
     let list = |search: Option<&str>| ListRequest {
         scope: Scope::Mine,
@@ -127,6 +141,25 @@ async fn main() {
         samples.push(start.elapsed());
     }
     report("sign in: verify + session (embedded)", samples);
+
+    // An integration token: the token and its owner, read together.
+    let ann_account = testing::customer("demo-ann", servicedesk::demo::ORGANIZATION_ID);
+    let request = serde_json::from_value(serde_json::json!({
+        "name": "bench", "current_password": ann_demo.password,
+    }))
+    .expect("valid request");
+    let created = api_tokens::create(&app, &ann_account, request)
+        .await
+        .expect("token");
+    let mut samples = Vec::new();
+    for _ in 0..5_000 {
+        let start = Instant::now();
+        api_tokens::authenticate(&app, &created.token)
+            .await
+            .expect("valid token");
+        samples.push(start.elapsed());
+    }
+    report("authenticate integration token (embedded)", samples);
 
     // Guest proof of work at the production difficulty: what a submitter
     // pays (native code here; a browser's JavaScript is slower) and what the
