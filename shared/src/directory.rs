@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::accounts::{Organization, User};
 use crate::auth::{Actor, Role, policy};
 use crate::domain::{Email, EventKind, OrganizationId, UserId};
-use crate::store::{Index, Position, Query, model};
+use crate::store::{self, Index, Query, model};
 use crate::tickets::TicketDetail;
 use crate::{App, Result};
 
@@ -130,22 +130,15 @@ pub async fn support_directory(app: &App, actor: &Actor) -> Result<SupportDirect
     let mut query = Query::partition(Some(Index::Gsi5), model::DIRECTORY_PARTITION);
     query.limit = 1000;
     let mut directory = SupportDirectory::default();
-    loop {
-        let page = app.store.query(&query).await?;
-        for item in &page.items {
-            if let Some((id, name)) = model::agent_card_from_item(item) {
-                directory.agents.push(Listed { id, name });
-            } else if model::is_organization_item(item) {
-                let organization: Organization = model::organization_from_item(item)?;
-                directory.organizations.push(Listed {
-                    name: organization.name.to_string(),
-                    id: organization.id,
-                });
-            }
-        }
-        match (page.more, page.items.last()) {
-            (true, Some(last)) => query.start_after = Some(Position::of(last, Some(Index::Gsi5))?),
-            _ => break,
+    for item in &store::query_all(app.store.as_ref(), query).await? {
+        if let Some((id, name)) = model::agent_card_from_item(item) {
+            directory.agents.push(Listed { id, name });
+        } else if model::is_organization_item(item) {
+            let organization: Organization = model::organization_from_item(item)?;
+            directory.organizations.push(Listed {
+                name: organization.name.to_string(),
+                id: organization.id,
+            });
         }
     }
     // The index orders by a lowercased key; order by the names themselves.

@@ -57,14 +57,9 @@ impl RequestKey {
                     "must be 1 to 255 visible ASCII characters, such as a UUID",
                 )
             })?;
-        let body: &[u8] = match req.body() {
-            lambda_http::Body::Text(text) => text.as_bytes(),
-            lambda_http::Body::Binary(bytes) => bytes,
-            _ => b"",
-        };
         Ok(Some(Self {
             id: digest(&format!("{}\n{operation}\n{key}", actor.user())),
-            fingerprint: digest(&String::from_utf8_lossy(body)),
+            fingerprint: digest(&String::from_utf8_lossy(crate::api::body_bytes(req))),
             expired_at: None,
         }))
     }
@@ -87,6 +82,21 @@ impl RequestKey {
             ));
         }
         Ok(Remembered::Replay(result))
+    }
+
+    /// After the creating transaction failed on a conflict: what a request
+    /// with the same key, sent at the same moment, created — looking a few
+    /// times, as its transaction may still be landing. `None`: nothing did.
+    pub async fn recall_after_conflict(&mut self, app: &App) -> Result<Option<String>> {
+        for attempt in 0..3u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            if let Remembered::Replay(result) = self.recall(app).await? {
+                return Ok(Some(result));
+            }
+        }
+        Ok(None)
     }
 
     /// The write that remembers `result` under this key; it fails the

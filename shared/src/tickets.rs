@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::idempotency::{Remembered, RequestKey};
 use crate::store::model::{self, TicketList};
-use crate::store::{Condition, Index, Position, Query, StoreError, Write};
+use crate::store::{self, Condition, Index, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
 
 /// The body of `POST /tickets`, before validation.
@@ -167,17 +167,12 @@ pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: Reques
 }
 
 async fn replay_when_recorded(app: &App, actor: &Actor, key: &mut RequestKey) -> Result<Opened> {
-    for attempt in 0..3u64 {
-        if attempt > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
-        }
-        if let Remembered::Replay(number) = key.recall(app).await? {
-            return replay(app, actor, &number).await;
-        }
+    match key.recall_after_conflict(app).await? {
+        Some(number) => replay(app, actor, &number).await,
+        None => Err(Error::Conflict(
+            "a request with this Idempotency-Key is in progress; retry in a moment".into(),
+        )),
     }
-    Err(Error::Conflict(
-        "a request with this Idempotency-Key is in progress; retry in a moment".into(),
-    ))
 }
 
 async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Opened> {
@@ -221,26 +216,16 @@ pub fn ticket_as_seen_by(mut ticket: Ticket, actor: &Actor) -> Ticket {
 pub(crate) async fn load(app: &App, number: &TicketNumber) -> Result<Option<TicketDetail>> {
     let mut query = Query::partition(None, model::ticket_partition(number));
     query.limit = 1000;
-    let mut page = app.store.query(&query).await?;
-    let Some(first) = page.items.first().filter(|i| model::is_ticket_item(i)) else {
+    let items = store::query_all(app.store.as_ref(), query).await?;
+    let Some(first) = items.first().filter(|i| model::is_ticket_item(i)) else {
         return Ok(None);
     };
     let ticket = model::ticket_from_item(first)?;
-    let mut history = Vec::new();
-    loop {
-        for item in &page.items {
-            if model::is_event_item(item) {
-                history.push(model::event_from_item(item)?);
-            }
-        }
-        match (page.more, page.items.last()) {
-            (true, Some(last)) => {
-                query.start_after = Some(Position::of(last, None)?);
-                page = app.store.query(&query).await?;
-            }
-            _ => break,
-        }
-    }
+    let history = items
+        .iter()
+        .filter(|item| model::is_event_item(item))
+        .map(model::event_from_item)
+        .collect::<std::result::Result<_, _>>()?;
     Ok(Some(TicketDetail { ticket, history }))
 }
 

@@ -15,7 +15,7 @@ use super::profile::{current_user, verify_current_password};
 use crate::auth::Actor;
 use crate::domain::{OptionalText, UserId};
 use crate::secret::{digest, new_token};
-use crate::store::{Condition, Position, Query, StoreError, Write, model};
+use crate::store::{self, Condition, Query, StoreError, Write, model};
 use crate::{App, Error, Result};
 
 /// What every integration token starts with: tells it from a session's JWT
@@ -125,17 +125,10 @@ async fn live_tokens(app: &App, user: &User) -> Result<Vec<TokenInfo>> {
     query.limit = 100;
     let now = app.clock.now();
     let mut tokens = Vec::new();
-    loop {
-        let page = app.store.query(&query).await?;
-        for item in &page.items {
-            let (info, _, epoch) = model::api_token_listing_from_item(item)?;
-            if info.expires_at > now && epoch == user.session_epoch {
-                tokens.push(info);
-            }
-        }
-        match (page.more, page.items.last()) {
-            (true, Some(last)) => query.start_after = Some(Position::of(last, None)?),
-            _ => break,
+    for item in &store::query_all(app.store.as_ref(), query).await? {
+        let (info, _, epoch) = model::api_token_listing_from_item(item)?;
+        if info.expires_at > now && epoch == user.session_epoch {
+            tokens.push(info);
         }
     }
     tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));

@@ -179,6 +179,16 @@ fn bearer(req: &Request) -> Result<&str> {
     Ok(token)
 }
 
+/// The request body's bytes, however API Gateway delivered them (text, or
+/// base64 already decoded).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => b"",
+    }
+}
+
 /// Parses a JSON body into `T`, naming the offending field on failure.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     let is_json = req
@@ -193,12 +203,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     if !is_json {
         return Err(Error::UnsupportedMediaType);
     }
-    let bytes: &[u8] = match req.body() {
-        Body::Empty => b"",
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => b"",
-    };
+    let bytes = body_bytes(req);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Error::PayloadTooLarge {
             limit: MAX_BODY_BYTES,

@@ -330,9 +330,9 @@ pub async fn add_note_once(
     match (added, key.as_mut()) {
         (Ok(event), _) => Ok((event, false)),
         // The same request, sent twice at once: the other one may have added it.
-        (Err(Error::Conflict(why)), Some(key)) => match key.recall(app).await? {
-            Remembered::Replay(id) => Ok((recorded_note(app, actor, number, &id).await?, true)),
-            Remembered::New => Err(Error::Conflict(why)),
+        (Err(Error::Conflict(why)), Some(key)) => match key.recall_after_conflict(app).await? {
+            Some(id) => Ok((recorded_note(app, actor, number, &id).await?, true)),
+            None => Err(Error::Conflict(why)),
         },
         (Err(err), _) => Err(err),
     }

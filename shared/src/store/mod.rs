@@ -318,6 +318,24 @@ pub trait ItemStore: Send + Sync {
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
 }
 
+/// Every item `query` matches, following the pages (`query.limit` items per
+/// round trip): for partitions that are read whole.
+pub async fn query_all(store: &dyn ItemStore, mut query: Query) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    loop {
+        let page = store.query(&query).await?;
+        let next = match (page.more, page.items.last()) {
+            (true, Some(last)) => Some(Position::of(last, query.index)?),
+            _ => None,
+        };
+        items.extend(page.items);
+        match next {
+            Some(position) => query.start_after = Some(position),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// Checks the rules both backends share before touching storage, so they
 /// fail the same way on the same bad requests.
 pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {

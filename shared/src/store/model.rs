@@ -82,8 +82,13 @@ fn to_attributes(value: &impl Serialize) -> Result<Attributes, StoreError> {
     }
 }
 
+/// Whether `item` holds an `entity` (its `entity` attribute).
+fn is_entity(item: &Item, entity: &str) -> bool {
+    item.get(ENTITY).and_then(Value::as_str) == Some(entity)
+}
+
 fn from_item<T: DeserializeOwned>(item: &Item, entity: &str) -> Result<T, StoreError> {
-    if item.get(ENTITY).and_then(Value::as_str) != Some(entity) {
+    if !is_entity(item, entity) {
         return Err(StoreError::Corrupt(format!("expected a {entity} item")));
     }
     serde_json::from_value(Value::Object(item.0.clone()))
@@ -309,8 +314,14 @@ fn directory_entry(item: &mut Item, kind: &str, name: &str, id: &str) {
     );
 }
 
+/// A user's partition: their user item, their directory card (agents) and
+/// the listing of their integration tokens.
+pub fn user_partition(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
 pub fn user_key(id: &UserId) -> Key {
-    Key::new(format!("USER#{id}"), "#USER")
+    Key::new(user_partition(id), "#USER")
 }
 
 pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
@@ -318,13 +329,13 @@ pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
 }
 
 pub fn is_user_item(item: &Item) -> bool {
-    item.get(ENTITY).and_then(Value::as_str) == Some("user")
+    is_entity(item, "user")
 }
 
 /// An agent's card in the support directory: id and name only, beside the
 /// user item, so the index support reads holds no account secrets.
 pub fn agent_card_key(id: &UserId) -> Key {
-    Key::new(format!("USER#{id}"), "#CARD")
+    Key::new(user_partition(id), "#CARD")
 }
 
 /// The card of `user` if they are an agent (customers are not listed).
@@ -344,7 +355,7 @@ pub fn agent_card_item(user: &crate::accounts::User) -> Option<Item> {
 
 /// `(id, name)` of an agent's card, or `None` for any other item.
 pub fn agent_card_from_item(item: &Item) -> Option<(UserId, String)> {
-    if item.get(ENTITY).and_then(Value::as_str) != Some("agent_card") {
+    if !is_entity(item, "agent_card") {
         return None;
     }
     let id = UserId::parse(item.get("id")?.as_str()?)?;
@@ -352,7 +363,7 @@ pub fn agent_card_from_item(item: &Item) -> Option<(UserId, String)> {
 }
 
 pub fn is_organization_item(item: &Item) -> bool {
-    item.get(ENTITY).and_then(Value::as_str) == Some("organization")
+    is_entity(item, "organization")
 }
 
 pub fn user_from_item(item: &Item) -> Result<crate::accounts::User, StoreError> {
@@ -444,12 +455,6 @@ pub fn access_key_key(digest: &str) -> Key {
     Key::new(format!("ACCESS#{digest}"), "#ACCESS")
 }
 
-/// A user's own partition, beside their user item: their card and the
-/// listing of their integration tokens.
-pub fn user_partition(id: &UserId) -> String {
-    format!("USER#{id}")
-}
-
 /// An integration token, by the digest of its secret: what authentication
 /// reads (see [`crate::accounts::api_tokens`]).
 pub fn api_token_key(digest: &str) -> Key {
@@ -472,7 +477,7 @@ pub fn api_token_item(
 }
 
 pub fn is_api_token_item(item: &Item) -> bool {
-    item.get(ENTITY).and_then(Value::as_str) == Some("api_token")
+    is_entity(item, "api_token")
 }
 
 /// `(user, session epoch, expires_at)` of an integration token.
