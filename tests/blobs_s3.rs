@@ -56,6 +56,12 @@ fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|p| p.strip_prefix(&format!("{name}=")))
 }
 
+/// The object key a path-style presigned URL of `bucket` points at.
+fn object_key(url: &str, bucket: &str) -> String {
+    let path = url.split_once(&format!("/{bucket}/")).unwrap().1;
+    path.split('?').next().unwrap().to_owned()
+}
+
 async fn verify(app: &App, bucket: &str, key: &str) {
     let s3_event = fill(event("verify-attachment"), &[("BUCKET", bucket), ("KEY", key)]);
     let s3_event: verify_attachment::S3Event = serde_json::from_value(s3_event).unwrap();
@@ -94,14 +100,7 @@ async fn presigned_upload_verification_and_download_on_s3() {
     assert!(signed.contains(&"content-length"), "{signed:?}");
     assert!(signed.contains(&"content-type"), "{signed:?}");
     assert_eq!(query_param(&url, "X-Amz-Expires"), Some("900"));
-    let key = url
-        .split_once(&format!("/{bucket}/"))
-        .unwrap()
-        .1
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let key = object_key(&url, &bucket);
     assert!(key.starts_with(&format!("pending/{number}/")), "{key}");
 
     // The browser's PUT, with the headers the grant lists.
@@ -141,14 +140,7 @@ async fn presigned_upload_verification_and_download_on_s3() {
     request["pathParameters"]["number"] = number.clone().into();
     let granted: Value = invoke(&app, request).await.body;
     let url = granted["upload"]["url"].as_str().unwrap();
-    let key = url
-        .split_once(&format!("/{bucket}/"))
-        .unwrap()
-        .1
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let key = object_key(url, &bucket);
     reqwest::Client::new()
         .put(url)
         .header("content-type", "application/pdf")

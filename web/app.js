@@ -254,10 +254,7 @@ async function listPage() {
  * Returns the table, the button's place and the loader (`load(null)` to start).
  */
 function ticketTable(path, extraHeadings, extraCells, emptyKey) {
-  // Explicit roles keep the table a table for screen readers when phones lay rows out as cards.
-  const body = h("tbody", { role: "rowgroup" });
-  const table = h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
-    ["col.number", "col.title", "col.status", ...extraHeadings].map((k) => h("th", { scope: "col", role: "columnheader" }, t(k))))), body);
+  const { table, body, row } = cardTable(["col.number", "col.title", "col.status", ...extraHeadings]);
   const more = h("div", { class: "actions" });
   const load = async (cursor) => {
     const url = new URL(path, location.origin);
@@ -265,14 +262,25 @@ function ticketTable(path, extraHeadings, extraCells, emptyKey) {
     if (cursor) url.searchParams.set("cursor", cursor);
     const page = await api("GET", `${url.pathname}${url.search}`);
     for (const ticket of page.tickets) {
-      const cells = [link(`/ticket/${ticket.number}`, ticket.number), ticket.title, t(`status.${ticket.status}`), ...extraCells(ticket)];
-      const headings = ["col.number", "col.title", "col.status", ...extraHeadings];
-      body.append(h("tr", { role: "row" }, cells.map((cell, i) => h("td", { role: "cell", "data-label": t(headings[i]) }, cell))));
+      body.append(row([link(`/ticket/${ticket.number}`, ticket.number), ticket.title, t(`status.${ticket.status}`), ...extraCells(ticket)]));
     }
     if (!body.children.length) body.append(h("tr", { role: "row" }, h("td", { role: "cell", colspan: String(3 + extraHeadings.length) }, t(emptyKey))));
     more.replaceChildren(page.next_cursor ? h("button", { type: "button", onclick: () => load(page.next_cursor) }, t("list.more")) : "");
   };
   return [table, more, load];
+}
+
+/**
+ * A table of `headings` (catalog keys) whose `row(cells)` labels each cell
+ * with its column, so phones can show each row as a card. Explicit roles
+ * keep it a table for screen readers when the cards replace the layout.
+ */
+function cardTable(headings) {
+  const body = h("tbody", { role: "rowgroup" });
+  const table = h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
+    headings.map((k) => h("th", { scope: "col", role: "columnheader" }, t(k))))), body);
+  const row = (cells) => h("tr", { role: "row" }, cells.map((cell, i) => h("td", { role: "cell", "data-label": t(headings[i]) }, cell)));
+  return { table, body, row };
 }
 
 /** 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
@@ -713,11 +721,9 @@ async function profilePage() {
 /** Integration tokens: create one (its secret shown once), see and revoke them. */
 async function tokensPage() {
   const { tokens } = await api("GET", "/account/tokens");
-  const rows = tokens.map((token) => h("tr", { role: "row" },
-    h("td", { role: "cell", "data-label": t("tokens.name") }, token.name),
-    h("td", { role: "cell", "data-label": t("col.created") }, formatDate(token.created_at)),
-    h("td", { role: "cell", "data-label": t("tokens.expires") }, formatDate(token.expires_at)),
-    h("td", { role: "cell", "data-label": t("tokens.actions") }, h("button", { type: "button", class: "secondary", onclick: async (event) => {
+  const { table, body, row } = cardTable(["tokens.name", "col.created", "tokens.expires", "tokens.actions"]);
+  body.append(...tokens.map((token) => row([token.name, formatDate(token.created_at), formatDate(token.expires_at),
+    h("button", { type: "button", class: "secondary", onclick: async (event) => {
       // Revoking cuts off whatever system uses it, at once: ask first.
       if (!window.confirm(t("tokens.confirmRevoke", { name: token.name }))) return;
       try {
@@ -727,12 +733,7 @@ async function tokensPage() {
       } catch (error) {
         event.target.after(h("p", { class: "error", role: "alert" }, errorMessage(error)));
       }
-    } }, t("tokens.revoke", { name: token.name })))));
-  const table = tokens.length
-    ? h("table", { role: "table" }, h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
-      ["tokens.name", "col.created", "tokens.expires", "tokens.actions"].map((k) => h("th", { scope: "col", role: "columnheader" }, t(k))))),
-      h("tbody", { role: "rowgroup" }, rows))
-    : h("p", {}, t("tokens.none"));
+    } }, t("tokens.revoke", { name: token.name }))])));
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days), current_password: v.current_password });
     try {
@@ -750,7 +751,8 @@ async function tokensPage() {
   field("expires_in_days", t("tokens.days"), select([["30", t("tokens.days30")], ["90", t("tokens.days90")], ["365", t("tokens.days365")]], "90")),
   field("current_password", t("password.current"), passwordInput("current-password"), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("tokens.create"))));
-  show(t("tokens.title"), h("p", {}, t("tokens.help")), table, h("h2", {}, t("tokens.new")), form);
+  show(t("tokens.title"), h("p", {}, t("tokens.help")), tokens.length ? table : h("p", {}, t("tokens.none")),
+    h("h2", {}, t("tokens.new")), form);
 }
 
 // --- routing -------------------------------------------------------------------

@@ -74,11 +74,16 @@ impl fmt::Debug for Secret {
 /// A random bearer token (links, refresh tokens, access keys: 256 bits,
 /// URL-safe) and the digest we store in its place.
 pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = random_token();
     let digest = digest(&token);
     (token, digest)
+}
+
+/// 256 random bits, URL-safe base64: the secret part of a token.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// SHA-256 of a token, hex. Tokens carry 256 random bits, so a plain digest

@@ -105,6 +105,14 @@ async function waitForMail(address, seen) {
   expect(description.status === 200 && (await description.text()).includes("\nopenapi: 3.1.0\n"), "the API description is published with the site");
 }
 
+/** POSTs JSON as support (Sam, signed in afresh): set-up steps the journeys do not click through. */
+async function postAsSupport(path, body) {
+  const json = { "content-type": "application/json" };
+  const session = await (await fetch(`${base}/auth/login`, { method: "POST", headers: json,
+    body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
+  return fetch(`${base}${path}`, { method: "POST", headers: { ...json, authorization: `Bearer ${session.access_token}` }, body: JSON.stringify(body) });
+}
+
 const seen = new Set();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
@@ -158,11 +166,8 @@ await page.getByRole("button", { name: "Sign in" }).click();
 await page.getByRole("alert").waitFor();
 expect((await page.getByRole("alert").textContent()).includes("wrong"), "a wrong password is explained");
 // Support's announcement shows on the landing page, in the reader's language.
-const samSession = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
-const announced = await fetch(`${base}/announcements`, { method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${samSession.access_token}` },
-  body: JSON.stringify({ message_en: "Planned maintenance on Saturday.", message_fr: "Maintenance prévue samedi.", ends_at: new Date(Date.now() + 86400000).toISOString() }) });
+const announced = await postAsSupport("/announcements",
+  { message_en: "Planned maintenance on Saturday.", message_fr: "Maintenance prévue samedi.", ends_at: new Date(Date.now() + 86400000).toISOString() });
 expect(announced.status === 201, "support posted an announcement");
 await signInAs("ann@acme.example", "orchid-lantern-42");
 await page.getByText("Planned maintenance on Saturday.").waitFor();
@@ -213,11 +218,7 @@ await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
 // A second agent joins support (invited and accepted through the API).
-const samForTess = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
-const tessInvited = await fetch(`${base}/admin/invitations`, { method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${samForTess.access_token}` },
-  body: JSON.stringify({ email: "tess@support.example", role: "agent" }) });
+const tessInvited = await postAsSupport("/admin/invitations", { email: "tess@support.example", role: "agent" });
 expect(tessInvited.status === 202, "support invited a second agent");
 const tessToken = (await waitForMail("tess@support.example", seen)).match(/invitation#token=([A-Za-z0-9_-]+)/)[1];
 const tessAccepted = await fetch(`${base}/auth/invitations/accept`, { method: "POST", headers: { "content-type": "application/json" },
@@ -350,11 +351,7 @@ await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
 // --- An invitation accepted from the emailed link. ---------------------------
-const samAgain = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
-const invited = await fetch(`${base}/admin/invitations`, { method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${samAgain.access_token}` },
-  body: JSON.stringify({ email: "cleo@acme.example", organization_id: "demo-acme", language: "fr" }) });
+const invited = await postAsSupport("/admin/invitations", { email: "cleo@acme.example", organization_id: "demo-acme", language: "fr" });
 expect(invited.status === 202, "support invited Cleo");
 const invitation = await waitForMail("cleo@acme.example", seen);
 await page.goto(invitation.match(/https?:\/\/\S+\/invitation#token=[A-Za-z0-9_-]+/)[0]);
@@ -420,11 +417,7 @@ await page.getByRole("link", { name: "Mes tickets" }).click();
 await page.getByRole("link", { name: numberFr }).waitFor();
 expect((await page.getByRole("row").filter({ hasText: numberFr }).textContent()).includes("Nouveau"), "Mes tickets lists it, status in French");
 // Support answers (through the API); Cleo reads it in French and closes.
-const samFr = await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ email: "sam@support.example", password: "harbor-violet-93" }) })).json();
-const repliedFr = await fetch(`${base}/tickets/${numberFr}/notes`, { method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${samFr.access_token}` },
-  body: JSON.stringify({ text: "Nous redémarrons le serveur d'impression." }) });
+const repliedFr = await postAsSupport(`/tickets/${numberFr}/notes`, { text: "Nous redémarrons le serveur d'impression." });
 expect(repliedFr.status === 201, "support replied to Cleo");
 const cleoUpdate = await waitForMail("cleo@acme.example", seen);
 expect(cleoUpdate !== null && cleoUpdate.includes("a été mis à jour"), "Cleo's update email is in French");

@@ -14,7 +14,7 @@ use super::User;
 use super::profile::{current_user, verify_current_password};
 use crate::auth::Actor;
 use crate::domain::{OptionalText, UserId};
-use crate::secret::{digest, new_token};
+use crate::secret::{digest, random_token};
 use crate::store::{self, Condition, Query, StoreError, Write, model};
 use crate::{App, Error, Result};
 
@@ -90,8 +90,7 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
     };
     // The owner's id (to read them with the token) and 256 random bits;
     // the digest covers the whole token.
-    let (secret, _) = new_token();
-    let token = format!("{PREFIX}{}.{secret}", user.id);
+    let token = format!("{PREFIX}{}.{}", user.id, random_token());
     let token_digest = digest(&token);
     app.store
         .transact(vec![
