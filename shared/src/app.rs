@@ -20,7 +20,13 @@ pub struct Settings {
     pub public_url: String,
     /// Where customer-side changes of unassigned tickets are announced.
     pub support_email: crate::domain::Email,
+    /// How long a notification mail claimed for sending is left to its
+    /// sender before another delivery may send it again (the sender died).
+    pub delivery_lease: time::Duration,
 }
+
+/// The default [`Settings::delivery_lease`]: well past one send's timeouts.
+pub const DELIVERY_LEASE: time::Duration = time::Duration::seconds(30);
 
 /// The adapters behind the ports.
 pub struct Adapters {
@@ -82,5 +88,5 @@ impl App {
 }
 
 fn bad_id() -> crate::Error {
-    crate::Error::Unavailable("the id generator produced an invalid id".into())
+    crate::Error::Internal("the id generator produced an invalid id".into())
 }

@@ -1,8 +1,8 @@
 //! The one error type of the domain, and its RFC 9457 rendering.
 //!
 //! Every failure a caller can cause maps to a 4xx with a message that says
-//! what to do next; only failures of our dependencies map to 5xx (503, since
-//! they are worth retrying). [`Error::to_problem`] is the only place where
+//! what to do next; failures of our dependencies map to 503 (worth
+//! retrying), and bugs or corrupt data to 500 (not worth retrying). [`Error::to_problem`] is the only place where
 //! errors become HTTP.
 
 use serde::Serialize;
@@ -64,6 +64,11 @@ pub enum Error {
     /// A dependency (store, mail, ...) failed; the request may be retried.
     #[error("service temporarily unavailable: {0}")]
     Unavailable(String),
+
+    /// A bug or corrupt stored data: retrying the same request will not
+    /// help. Logged with its context; the caller only learns that it is ours.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Why a field was refused, in the cases people meet in forms: a problem's
@@ -146,6 +151,7 @@ impl Error {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
         }
     }
 
@@ -163,10 +169,14 @@ impl Error {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
+            Self::Internal(_) => ("internal", "Internal error"),
         };
         let detail = match self {
             // Never leak dependency internals to callers; they are logged instead.
             Self::Unavailable(_) => "A dependency did not answer. Please retry in a moment.".into(),
+            Self::Internal(_) => "Something went wrong on our side and has been logged; sending the same \
+                                  request again will not help. If it persists, tell support the time of the request."
+                .into(),
             other => other.to_string(),
         };
         Problem {

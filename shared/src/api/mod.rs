@@ -101,7 +101,12 @@ pub fn set_private_cookie(response: &mut Response<Body>, name: &str, value: &str
 pub const CSRF_HEADER: &str = "x-servicedesk-csrf";
 
 pub fn require_csrf_header(req: &Request) -> Result<()> {
-    if req.headers().contains_key(CSRF_HEADER) {
+    // The value is fixed so the header means one thing (as documented).
+    if req
+        .headers()
+        .get(CSRF_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1")
+    {
         Ok(())
     } else {
         Err(Error::Forbidden(format!(
@@ -245,12 +250,41 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// A path parameter (`/tickets/{number}`), as API Gateway extracted it.
+/// The longest path parameter (an id, a key, an address) any route takes.
+pub const MAX_PATH_PARAM_CHARS: usize = 320;
+/// The longest query parameter (a signed cursor is the longest).
+pub const MAX_QUERY_PARAM_CHARS: usize = 2048;
+
+/// A value from the URL, refused before it can reach the store when it
+/// cannot be anything we hold: control characters (NUL among them) or
+/// overlong. A 4xx naming the parameter, never an outage.
+fn url_value(name: &'static str, value: &str, max: usize) -> Result<String> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::refused(
+            name,
+            crate::error::Reason::ControlCharacters,
+            "must not contain control characters",
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(Error::refused(
+            name,
+            crate::error::Reason::TooLong(max as u64),
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A path parameter (`/tickets/{number}`), as API Gateway extracted it. A
+/// value that cannot name anything we hold (see [`url_value`]) is a 404
+/// like any other unknown one.
 pub fn path_param(req: &Request, name: &'static str) -> Result<String> {
-    req.path_parameters_ref()
+    let value = req
+        .path_parameters_ref()
         .and_then(|p| p.first(name))
-        .map(str::to_owned)
-        .ok_or_else(|| Error::BadRequest(format!("missing path parameter {name}")))
+        .ok_or_else(|| Error::BadRequest(format!("missing path parameter {name}")))?;
+    url_value(name, value, MAX_PATH_PARAM_CHARS).map_err(|_| Error::NotFound(name))
 }
 
 /// A query string parameter; repeated parameters are refused to avoid ambiguity.
@@ -260,7 +294,7 @@ pub fn query_param(req: &Request, name: &'static str) -> Result<Option<String>> 
     };
     match params.all(name) {
         None => Ok(None),
-        Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
+        Some(values) if values.len() == 1 => url_value(name, values[0], MAX_QUERY_PARAM_CHARS).map(Some),
         Some(_) => Err(Error::invalid(name, "must be given at most once")),
     }
 }

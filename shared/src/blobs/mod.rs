@@ -33,7 +33,10 @@ pub enum BlobError {
 impl From<BlobError> for crate::Error {
     fn from(err: BlobError) -> Self {
         tracing::error!(error = %err, "blob store failure");
-        crate::Error::Unavailable(err.to_string())
+        match err {
+            BlobError::Unavailable(_) => crate::Error::Unavailable(err.to_string()),
+            BlobError::Invalid(_) => crate::Error::Internal(err.to_string()),
+        }
     }
 }
 

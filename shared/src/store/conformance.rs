@@ -29,6 +29,9 @@ macro_rules! store_conformance_tests {
             get_many_reads_what_exists_past_one_request,
             put_if_absent_never_overwrites,
             conditional_update_is_optimistic_locking,
+            at_most_holds_for_run_out_leases_and_unmoved_versions,
+            concurrent_lease_takers_one_wins,
+            unstorable_keys_are_invalid_requests,
             update_creates_sets_and_removes,
             conditional_delete,
             transaction_is_all_or_nothing,
@@ -148,6 +151,91 @@ pub async fn conditional_update_is_optimistic_locking(store: Store) {
         (stored.get("version"), stored.get("status")),
         (Some(&json!(2)), Some(&json!("v2")))
     );
+}
+
+pub async fn at_most_holds_for_run_out_leases_and_unmoved_versions(store: Store) {
+    let key = Key::new("LOCK#1", "A");
+    let take = |limit: i64, until: i64| Write::Update {
+        key: key.clone(),
+        set: attrs(json!({"until": until})),
+        remove: vec![],
+        condition: Some(Condition::AtMost("until".into(), limit)),
+    };
+    // Absent item: holds.
+    store.write(take(100, 150)).await.unwrap();
+    // until = 150 > 120: the lease is still held.
+    let held = store.write(take(120, 200)).await;
+    assert!(matches!(held, Err(StoreError::ConditionFailed)), "{held:?}");
+    // until = 150 <= 150: run out.
+    store.write(take(150, 210)).await.unwrap();
+    // In a transaction, naming which write failed.
+    let result = store
+        .transact(vec![
+            put(item("LOCK#1", "B"), None),
+            Write::Check {
+                key: key.clone(),
+                condition: Condition::AtMost("until".into(), 209),
+            },
+        ])
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::TransactionConditionFailed(1))),
+        "{result:?}"
+    );
+    assert_eq!(store.get(&Key::new("LOCK#1", "B")).await.unwrap(), None);
+    // An item without the attribute: holds.
+    store.write(put(item("LOCK#1", "C"), None)).await.unwrap();
+    store
+        .write(Write::Check {
+            key: Key::new("LOCK#1", "C"),
+            condition: Condition::AtMost("until".into(), 0),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("absent attribute must satisfy AtMost: {e}"));
+}
+
+pub async fn concurrent_lease_takers_one_wins(store: Store) {
+    let key = Key::new("LEASE#1", "A");
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (store, key) = (store.clone(), key.clone());
+            tokio::spawn(async move {
+                store
+                    .write(Write::Update {
+                        key,
+                        set: attrs(json!({"until": 1000, "holder": i})),
+                        remove: vec![],
+                        condition: Some(Condition::AtMost("until".into(), 500)),
+                    })
+                    .await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::ConditionFailed) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one taker gets a lease that has run out");
+}
+
+pub async fn unstorable_keys_are_invalid_requests(store: Store) {
+    for key in [
+        Key::new("T#\u{0}", "A"),
+        Key::new("T#1", ""),
+        Key::new("T#1", "x".repeat(1025)),
+        Key::new("P".repeat(2049), "A"),
+    ] {
+        let read = store.get(&key).await;
+        assert!(matches!(read, Err(StoreError::Invalid(_))), "{key:?}: {read:?}");
+        let write = store
+            .write(put(Item::new(key.pk.clone(), key.sk.clone()), None))
+            .await;
+        assert!(matches!(write, Err(StoreError::Invalid(_))), "{key:?}: {write:?}");
+    }
 }
 
 pub async fn update_creates_sets_and_removes(store: Store) {

@@ -122,6 +122,12 @@ impl Expr {
                 expr.values.insert(":cval".into(), to_av(value));
                 "#cattr = :cval".to_owned()
             }
+            Condition::AtMost(name, limit) => {
+                expr.names.insert("#cattr".into(), name.clone());
+                expr.values
+                    .insert(":cval".into(), AttributeValue::N(limit.to_string()));
+                "(attribute_not_exists(#cattr) OR #cattr <= :cval)".to_owned()
+            }
         });
         expr
     }
@@ -266,6 +272,7 @@ fn start_key(position: &Position, index: Option<Index>) -> Av {
 #[async_trait]
 impl ItemStore for DynamoDbStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        super::check_key(key)?;
         let out = self
             .client
             .get_item()
@@ -285,6 +292,9 @@ impl ItemStore for DynamoDbStore {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
+        for key in &keys {
+            super::check_key(key)?;
+        }
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET_LIMIT) {
             let mut pending: Vec<Av> = chunk.iter().map(|key| key_av(key)).collect();
@@ -329,6 +339,7 @@ impl ItemStore for DynamoDbStore {
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {
+        super::check_key(&write.key()?)?;
         let conditional_failed = |code: Option<&str>| code == Some("ConditionalCheckFailedException");
         // Each arm is the single-item request for that write; conditional
         // failures become `ConditionFailed`, everything else is classified.
@@ -441,6 +452,7 @@ impl ItemStore for DynamoDbStore {
         by: i64,
         expires_at: Option<i64>,
     ) -> Result<i64, StoreError> {
+        super::check_key(key)?;
         let mut request = self
             .client
             .update_item()

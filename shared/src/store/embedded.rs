@@ -81,6 +81,7 @@ fn joined(parts: &[&str]) -> Result<Vec<u8>, StoreError> {
 }
 
 fn item_key(key: &Key) -> Result<Vec<u8>, StoreError> {
+    super::check_key(key)?;
     joined(&[&key.pk, &key.sk])
 }
 
@@ -129,6 +130,10 @@ fn holds(condition: Option<&Condition>, current: Option<&Item>) -> bool {
         (Some(Condition::Exists), current) => current.is_some(),
         (Some(Condition::Equals(name, value)), Some(item)) => item.get(name) == Some(value),
         (Some(Condition::Equals(..)), None) => false,
+        (Some(Condition::AtMost(name, limit)), current) => match current.and_then(|item| item.get(name)) {
+            None => true,
+            Some(value) => value.as_i64().is_some_and(|v| v <= *limit),
+        },
     }
 }
 

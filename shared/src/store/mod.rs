@@ -94,6 +94,11 @@ pub enum Condition {
     Exists,
     /// The item exists and the attribute equals the value (optimistic locking).
     Equals(String, Value),
+    /// The item or the numeric attribute is absent, or the attribute is at
+    /// most the value: "the lock/lease has run out by now", or, written
+    /// with the new value above it, "no one moved this counter since I read
+    /// it" (a monotonic version).
+    AtMost(String, i64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -283,9 +288,13 @@ impl From<StoreError> for crate::Error {
             | StoreError::TransactionConflict => {
                 crate::Error::Conflict("the item was changed concurrently; reload and try again".into())
             }
-            other => {
-                tracing::error!(error = %other, "store failure");
-                crate::Error::Unavailable(other.to_string())
+            StoreError::Invalid(_) | StoreError::Corrupt(_) => {
+                tracing::error!(error = %err, "store refused a request or returned corrupt data: a bug");
+                crate::Error::Internal(err.to_string())
+            }
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %err, "store failure");
+                crate::Error::Unavailable(err.to_string())
             }
         }
     }
@@ -336,6 +345,28 @@ pub async fn query_all(store: &dyn ItemStore, mut query: Query) -> Result<Vec<It
     }
 }
 
+/// DynamoDB's limits on key attributes (bytes of UTF-8).
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+
+/// Whether a key can be stored at all: both parts non-empty, within
+/// DynamoDB's sizes, without NUL (the embedded store's separator). Both
+/// backends refuse the same keys the same way, before any I/O; values from
+/// requests are checked at the HTTP edge long before they get here, so a
+/// refusal here is a bug, not a caller's mistake.
+pub(crate) fn check_key(key: &Key) -> Result<(), StoreError> {
+    let fits = |part: &str, max: usize| !part.is_empty() && part.len() <= max && !part.contains('\0');
+    if fits(&key.pk, MAX_PK_BYTES) && fits(&key.sk, MAX_SK_BYTES) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "unstorable key ({} + {} bytes, or empty, or with NUL)",
+            key.pk.len(),
+            key.sk.len()
+        )))
+    }
+}
+
 /// Checks the rules both backends share before touching storage, so they
 /// fail the same way on the same bad requests.
 pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
@@ -347,7 +378,9 @@ pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
     }
     let mut seen = std::collections::HashSet::new();
     for write in writes {
-        if !seen.insert(write.key()?) {
+        let key = write.key()?;
+        check_key(&key)?;
+        if !seen.insert(key) {
             return Err(StoreError::Invalid(
                 "a transaction touches each item at most once".into(),
             ));
