@@ -246,6 +246,36 @@ async fn refused_uploads(store: Arc<dyn ItemStore>) {
             json!({"file_name": format!("{}.txt", "x".repeat(500)), "content_type": "text/plain", "size": 10}),
             "file_name",
         ),
+        // A name whose extension is not of the declared type: it would be
+        // saved (and run) as what the name says.
+        (
+            json!({"file_name": "run.bat", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "page.html", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "logo.svg", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "invoice.hta", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "setup.exe", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "script.ps1", "content_type": "text/plain", "size": 10}),
+            "file_name",
+        ),
+        (
+            json!({"file_name": "photo\u{202e}gnp.exe", "content_type": "image/png", "size": 10}),
+            "file_name",
+        ),
     ] {
         let answer = d.request(&d.ann, body.clone()).await;
         assert_eq!(answer.status, 422, "{body}: {}", answer.body);

@@ -35,46 +35,77 @@ pub const PENDING_TTL: Duration = Duration::days(1);
 /// A rejected attachment (with its reason) disappears after this.
 pub const REJECTED_TTL: Duration = Duration::days(7);
 
-/// The types we accept, with the magic bytes each must start with (`None`:
-/// text, checked to be valid UTF-8 instead). HTML, SVG and executables are
-/// not on the list; whatever is served, is served as a download.
-const ALLOWED: &[(&str, Option<&[&[u8]]>)] = &[
-    ("application/pdf", Some(&[b"%PDF-"])),
-    ("image/png", Some(&[b"\x89PNG\r\n\x1a\n"])),
-    ("image/jpeg", Some(&[b"\xff\xd8\xff"])),
-    ("image/gif", Some(&[b"GIF87a", b"GIF89a"])),
-    ("image/webp", Some(&[b"RIFF"])),
-    ("application/zip", Some(&[b"PK\x03\x04", b"PK\x05\x06"])),
-    ("application/gzip", Some(&[b"\x1f\x8b"])),
-    ("application/x-7z-compressed", Some(&[b"7z\xbc\xaf\x27\x1c"])),
+/// A type we accept: the file-name extensions that go with it and the magic
+/// bytes its content must start with (`None`: text, checked to be valid
+/// UTF-8 without NUL instead). HTML, SVG, scripts and executables are not on
+/// the list, and a name must end with an extension of its declared type, so
+/// `run.bat` cannot come in as `text/plain`; whatever is served, is served
+/// as a download.
+struct Accepted {
+    content_type: &'static str,
+    extensions: &'static [&'static str],
+    magic: Option<&'static [&'static [u8]]>,
+}
+
+const fn accepted(
+    content_type: &'static str,
+    extensions: &'static [&'static str],
+    magic: Option<&'static [&'static [u8]]>,
+) -> Accepted {
+    Accepted {
+        content_type,
+        extensions,
+        magic,
+    }
+}
+
+const ZIP: Option<&[&[u8]]> = Some(&[b"PK\x03\x04"]);
+
+const ALLOWED: &[Accepted] = &[
+    accepted("application/pdf", &["pdf"], Some(&[b"%PDF-"])),
+    accepted("image/png", &["png"], Some(&[b"\x89PNG\r\n\x1a\n"])),
+    accepted("image/jpeg", &["jpg", "jpeg"], Some(&[b"\xff\xd8\xff"])),
+    accepted("image/gif", &["gif"], Some(&[b"GIF87a", b"GIF89a"])),
+    accepted("image/webp", &["webp"], Some(&[b"RIFF"])),
+    accepted("application/zip", &["zip"], Some(&[b"PK\x03\x04", b"PK\x05\x06"])),
+    accepted("application/gzip", &["gz", "tgz"], Some(&[b"\x1f\x8b"])),
+    accepted(
+        "application/x-7z-compressed",
+        &["7z"],
+        Some(&[b"7z\xbc\xaf\x27\x1c"]),
+    ),
     // Office documents are zip files.
-    (
+    accepted(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some(&[b"PK\x03\x04"]),
+        &["docx"],
+        ZIP,
     ),
-    (
+    accepted(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some(&[b"PK\x03\x04"]),
+        &["xlsx"],
+        ZIP,
     ),
-    (
+    accepted(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        Some(&[b"PK\x03\x04"]),
+        &["pptx"],
+        ZIP,
     ),
-    ("application/vnd.oasis.opendocument.text", Some(&[b"PK\x03\x04"])),
-    (
-        "application/vnd.oasis.opendocument.spreadsheet",
-        Some(&[b"PK\x03\x04"]),
-    ),
-    ("text/plain", None),
-    ("text/csv", None),
-    ("application/json", None),
+    accepted("application/vnd.oasis.opendocument.text", &["odt"], ZIP),
+    accepted("application/vnd.oasis.opendocument.spreadsheet", &["ods"], ZIP),
+    accepted("text/plain", &["txt", "log", "text"], None),
+    accepted("text/csv", &["csv"], None),
+    accepted("application/json", &["json"], None),
 ];
 
-fn rule(content_type: &str) -> Option<Option<&'static [&'static [u8]]>> {
-    ALLOWED
-        .iter()
-        .find(|(t, _)| *t == content_type)
-        .map(|(_, magic)| *magic)
+fn rule(content_type: &str) -> Option<&'static Accepted> {
+    ALLOWED.iter().find(|a| a.content_type == content_type)
+}
+
+/// Whether `file_name` ends with an extension of the accepted type.
+fn extension_fits(accepted: &Accepted, file_name: &str) -> bool {
+    file_name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && accepted.extensions.iter().any(|e| ext.eq_ignore_ascii_case(e))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,7 +181,13 @@ fn check_name(name: &str) -> Result<String> {
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(&format!("must be at most {MAX_NAME_CHARS} characters")));
     }
-    if name.contains(['/', '\\']) || name.chars().any(char::is_control) || name == "." || name == ".." {
+    if name.contains(['/', '\\'])
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::domain::text::is_bidi_control(c))
+        || name == "."
+        || name == ".."
+    {
         return Err(invalid(
             "must be a plain file name, without folders or control characters",
         ));
@@ -190,11 +227,21 @@ pub async fn request_upload(
 ) -> Result<UploadGrant> {
     let file_name = check_name(&request.file_name)?;
     let content_type = request.content_type.trim().to_ascii_lowercase();
-    if rule(&content_type).is_none() {
+    let Some(accepted) = rule(&content_type) else {
         return Err(Error::refused(
             "content_type",
             Reason::FileTypeRefused,
             "this type of file is not accepted; send documents (PDF, Office), images, text or logs, or archives (zip, gzip, 7z)",
+        ));
+    };
+    if !extension_fits(accepted, &file_name) {
+        return Err(Error::refused(
+            "file_name",
+            Reason::FileTypeRefused,
+            format!(
+                "a {content_type} file's name must end with .{}; rename it, or put it into a zip archive",
+                accepted.extensions.join(" or .")
+            ),
         ));
     }
     if request.size == 0 || request.size > MAX_SIZE {
@@ -349,7 +396,7 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
 
 /// Why the first bytes do not fit the declared type, if they do not.
 fn content_problem(content_type: &str, head: &[u8]) -> Option<String> {
-    match rule(content_type) {
+    match rule(content_type).map(|a| a.magic) {
         None => Some(format!("{content_type} files are not accepted")),
         Some(Some(signatures)) => (!signatures.iter().any(|magic| head.starts_with(magic)))
             .then(|| format!("the file is not a {content_type} file")),
@@ -438,8 +485,33 @@ mod tests {
             "bell\u{7}.txt",
             "..",
             &"x".repeat(256),
+            "photo\u{202e}gnp.exe",
+            "invoice\u{2067}.pdf",
         ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_end_with_an_extension_of_their_type() {
+        let fits = |content_type: &str, name: &str| extension_fits(rule(content_type).unwrap(), name);
+        assert!(fits("text/plain", "notes.txt"));
+        assert!(fits("text/plain", "server.LOG"));
+        assert!(fits("image/jpeg", "photo.jpeg"));
+        assert!(fits("application/gzip", "logs.tar.gz"));
+        for (content_type, name) in [
+            ("text/plain", "run.bat"),
+            ("text/plain", "page.html"),
+            ("text/plain", "logo.svg"),
+            ("text/plain", "invoice.hta"),
+            ("text/plain", "setup.exe"),
+            ("text/plain", "script.ps1"),
+            ("text/plain", "README"),
+            ("text/plain", ".txt"),
+            ("application/pdf", "report.pdf.exe"),
+            ("image/png", "photo.jpg"),
+        ] {
+            assert!(!fits(content_type, name), "{name} as {content_type}");
         }
     }
 }

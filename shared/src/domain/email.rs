@@ -7,9 +7,13 @@ use crate::error::Reason;
 
 /// An email address, trimmed and lower-cased so that lookups by email match.
 ///
-/// Deliberately pragmatic: one `@`, a non-empty local part, a dotted domain,
-/// no whitespace or control characters, at most 254 characters (RFC 5321).
-/// Deliverability is proven by sending mail, not by a regex.
+/// Exactly one RFC 5322 addr-spec in its dot-atom form: a local part of
+/// atom characters (letters, digits, ``!#$%&'*+/=?^_`{|}~-``) in dot-separated
+/// runs, `@`, and a domain of two or more labels of letters, digits and
+/// inner hyphens; at most 254 characters (RFC 5321). Letters may be
+/// non-ASCII (internationalised addresses). Nothing that a mail header
+/// could read as more than one address (`,` `;` `<` `>` quotes, spaces,
+/// comments) gets through. Deliverability is proven by sending mail.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
@@ -31,10 +35,21 @@ impl Email {
         let Some((local, domain)) = value.split_once('@') else {
             return Err("must look like name@example.com".into());
         };
-        let domain_ok =
-            !domain.contains('@') && domain.contains('.') && domain.split('.').all(|label| !label.is_empty());
-        if local.is_empty() || !domain_ok {
-            return Err("must look like name@example.com".into());
+        let atom_char = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+        let local_ok = local.len() <= 64
+            && local
+                .split('.')
+                .all(|run| !run.is_empty() && run.chars().all(atom_char));
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        let domain_ok = domain.contains('.') && domain.split('.').all(label_ok);
+        if !local_ok || !domain_ok {
+            return Err("must be one address that looks like name@example.com".into());
         }
         Ok(Self(value))
     }
@@ -91,9 +106,35 @@ mod tests {
             "a b@example.com",
             "a@b@c.com",
             "ann@example..com",
+            "spy@evil.example,victim",
+            "spy@evil.example,victim@example.com",
+            "ann@example.com;bob@example.com",
+            "Ann <ann@example.com>",
+            "\"ann\"@example.com",
+            "ann(comment)@example.com",
+            ".ann@example.com",
+            "ann.@example.com",
+            "an..n@example.com",
+            "ann@-example.com",
+            "ann@example-.com",
+            "ann@exa_mple.com",
+            "ann@[127.0.0.1]",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn accepts_the_addresses_people_have() {
+        for good in [
+            "ann@example.com",
+            "ann.o'neil+desk@mail.example.co.uk",
+            "x_y-z@sub-domain.example",
+            "renée@exemple.fr",
+            "ops@xn--bcher-kva.example",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good:?} should be accepted");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 mod email;
 mod identity;
-mod text;
+pub mod text;
 mod ticket;
 mod ticket_number;
 

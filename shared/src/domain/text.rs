@@ -5,14 +5,22 @@ use serde::Serialize;
 use crate::Error;
 use crate::error::Reason;
 
-/// Text of `MIN..=MAX` characters after trimming, without control characters
-/// other than newlines and tabs. Lengths count characters, not bytes, so the
-/// limits mean the same in every language.
+/// Text of `MIN..=MAX` characters after trimming. `MULTILINE` text may hold
+/// line breaks and tabs; single-line text (titles, names, phone numbers)
+/// holds no control character at all, nor the bidirectional overrides and
+/// isolates (U+202A–U+202E, U+2066–U+2069) that make text display other
+/// than it reads (`photo\u{202e}gnp.exe` shows as `photoexe.png`). Lengths
+/// count characters, not bytes, so the limits mean the same in every language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct BoundedText<const MIN: usize, const MAX: usize>(String);
+pub struct BoundedText<const MIN: usize, const MAX: usize, const MULTILINE: bool = false>(String);
 
-impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
+/// Characters that reorder how the text around them is displayed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+impl<const MIN: usize, const MAX: usize, const MULTILINE: bool> BoundedText<MIN, MAX, MULTILINE> {
     pub fn parse(field: &str, raw: &str) -> crate::Result<Self> {
         let value = raw.trim();
         let len = value.chars().count();
@@ -34,9 +42,10 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
                 format!("must be at most {MAX} characters (got {len})"),
             ));
         }
+        let allowed = |c: char| MULTILINE && matches!(c, '\n' | '\t' | '\r');
         if value
             .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            .any(|c| (c.is_control() && !allowed(c)) || (!MULTILINE && is_bidi_control(c)))
         {
             return Err(Error::refused(
                 field,
@@ -59,18 +68,22 @@ impl<const MIN: usize, const MAX: usize> BoundedText<MIN, MAX> {
     }
 }
 
-impl<const MIN: usize, const MAX: usize> fmt::Display for BoundedText<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize, const MULTILINE: bool> fmt::Display
+    for BoundedText<MIN, MAX, MULTILINE>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
 pub type Title = BoundedText<1, 200>;
-pub type Description = BoundedText<1, 20_000>;
+pub type Description = BoundedText<1, 20_000, true>;
 /// Short optional fields (product, serial number, contact name, phone).
 pub type OptionalText = BoundedText<1, 200>;
 
-impl<'de, const MIN: usize, const MAX: usize> serde::Deserialize<'de> for BoundedText<MIN, MAX> {
+impl<'de, const MIN: usize, const MAX: usize, const MULTILINE: bool> serde::Deserialize<'de>
+    for BoundedText<MIN, MAX, MULTILINE>
+{
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
         Self::parse("value", &raw).map_err(|e| match e {
@@ -100,5 +113,23 @@ mod tests {
         assert!(Title::parse("title", "   ").is_err());
         assert!(Title::parse("title", "bell\u{7}").is_err());
         assert!(Description::parse("description", "line one\nline two\ttab").is_ok());
+    }
+
+    #[test]
+    fn single_line_text_refuses_line_breaks_and_bidi_controls() {
+        for bad in [
+            "two\nlines",
+            "carriage\rreturn",
+            "tab\there",
+            "photo\u{202e}gnp.exe",
+            "x\u{2066}y",
+        ] {
+            let err = Title::parse("title", bad).unwrap_err();
+            assert!(err.to_string().contains("control characters"), "{bad:?}: {err}");
+            assert!(OptionalText::parse("product", bad).is_err(), "{bad:?}");
+        }
+        // Right-to-left text itself is fine.
+        assert!(Title::parse("title", "طابعة لا تعمل").is_ok());
+        assert!(Description::parse("description", "two\nlines").is_ok());
     }
 }

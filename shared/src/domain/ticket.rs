@@ -109,6 +109,12 @@ pub struct Ticket {
     /// Customers the requester shared the ticket with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<UserId>,
+    /// The ids people invited by address act under with their access key.
+    /// A key works only while its holder is listed here (or is the
+    /// requester), so removing someone ends every key they hold at once,
+    /// whatever rotations race with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitees: Vec<UserId>,
     /// The agent working on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<UserId>,
@@ -156,6 +162,7 @@ impl Ticket {
             organization_id,
             requester_id,
             participants: Vec::new(),
+            invitees: Vec::new(),
             assignee_id: None,
             group: None,
             created_at: now,
