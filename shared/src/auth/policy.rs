@@ -7,11 +7,18 @@ use crate::domain::{OrganizationId, Status, StatusClass, Ticket, TicketEvent, Us
 
 /// Who may see a ticket: its requester and participants, members of its
 /// organization unless it is private, support staff, and a guest holding
-/// that ticket's key.
+/// that ticket's key who is its requester or still invited to it.
 pub fn can_view_ticket(actor: &Actor, ticket: &Ticket) -> bool {
     match actor {
         Actor::Agent { .. } => true,
-        Actor::Guest { ticket: number, .. } => *number == ticket.number,
+        Actor::Guest {
+            ticket: number,
+            acting_as,
+            ..
+        } => {
+            *number == ticket.number
+                && (ticket.requester_id == *acting_as || ticket.invitees.contains(acting_as))
+        }
         Actor::Customer { user, organization } => {
             ticket.requester_id == *user
                 || ticket.participants.contains(user)
@@ -164,8 +171,10 @@ mod tests {
             (agent("sam"), [true, true, true, true]),
             // The key of ticket 3 opens ticket 3 only, not the same guest's ticket 4.
             (guest("gina", "T20261122.0003"), [false, false, true, false]),
-            // Even a guest id equal to a requester's opens nothing else.
-            (guest("ann", "T20261122.0003"), [false, false, true, false]),
+            // Even a guest id equal to a requester's opens nothing else; and
+            // a key of ticket 3 held by someone neither its requester nor
+            // invited to it (removed since) opens nothing at all.
+            (guest("ann", "T20261122.0003"), [false, false, false, false]),
         ];
         for (actor, expected) in cases {
             for (ticket, can) in [&shared, &private, &guest_ticket, &other_guest_ticket]
@@ -186,6 +195,11 @@ mod tests {
                 );
             }
         }
+        // Invited by address: the key works while the holder is listed.
+        let mut invited = guest_ticket.clone();
+        invited.invitees.push(UserId::parse("ivy").unwrap());
+        assert!(can_view_ticket(&guest("ivy", "T20261122.0003"), &invited));
+        assert!(!can_view_ticket(&guest("ivy", "T20261122.0003"), &guest_ticket));
     }
 
     #[test]

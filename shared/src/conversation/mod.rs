@@ -18,7 +18,7 @@ use crate::domain::{
     Description, Email, EventKind, OptionalText, Priority, Status, StatusClass, Ticket, TicketEvent,
     TicketNumber, Title, UserId, Visibility,
 };
-use crate::idempotency::{Remembered, RequestKey};
+use crate::idempotency::{Claim, RequestKey};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::tickets;
@@ -289,7 +289,7 @@ pub async fn add_note_once(
         ));
     }
     if let Some(key) = key.as_mut()
-        && let Remembered::Replay(id) = key.recall(app).await?
+        && let Claim::Done(id) = key.claim(app).await?
     {
         return Ok((recorded_note(app, actor, number, &id).await?, true));
     }
@@ -321,7 +321,7 @@ pub async fn add_note_once(
             events
                 .into_iter()
                 .find(|e| matches!(e.kind, EventKind::Note { .. }))
-                .ok_or_else(|| Error::Unavailable("the note was not recorded".into()))
+                .ok_or_else(|| Error::Internal("the note was not recorded".into()))
         } else {
             append_note(app, actor, &ticket, kind.clone(), &extra, &note_id, &record).await
         }
@@ -329,12 +329,11 @@ pub async fn add_note_once(
     .await;
     match (added, key.as_mut()) {
         (Ok(event), _) => Ok((event, false)),
-        // The same request, sent twice at once: the other one may have added it.
-        (Err(Error::Conflict(why)), Some(key)) => match key.recall_after_conflict(app).await? {
-            Some(id) => Ok((recorded_note(app, actor, number, &id).await?, true)),
-            None => Err(Error::Conflict(why)),
-        },
-        (Err(err), _) => Err(err),
+        (Err(err), Some(key)) => {
+            key.release(app).await;
+            Err(err)
+        }
+        (Err(err), None) => Err(err),
     }
 }
 
@@ -534,7 +533,10 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
                     format!("{email} is support staff and sees every ticket"),
                 ));
             }
-            None => others.push(email),
+            None => {
+                let holder = crate::guest::access::invitee_id(app, number, &email).await?;
+                others.push((email, holder));
+            }
         }
     }
     let apply = |ticket: &mut Ticket| {
@@ -555,20 +557,23 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
                 kinds.push(EventKind::ParticipantAdded { email: email.clone() });
             }
         }
-        if ticket.participants.len() > MAX_PARTICIPANTS {
+        for (email, holder) in &others {
+            if !ticket.invitees.contains(holder) {
+                ticket.invitees.push(holder.clone());
+            }
+            kinds.push(EventKind::ParticipantAdded { email: email.clone() });
+        }
+        if ticket.participants.len() + ticket.invitees.len() > MAX_PARTICIPANTS {
             return Err(Error::invalid(
                 "emails",
                 format!("a ticket has at most {MAX_PARTICIPANTS} participants"),
             ));
         }
-        for email in &others {
-            kinds.push(EventKind::ParticipantAdded { email: email.clone() });
-        }
         Ok(kinds)
     };
     let (ticket, _) = change(app, actor, number, &apply, &[], &no_extra_writes).await?;
-    for email in &others {
-        crate::guest::access::invite(app, &ticket, email).await?;
+    for (email, holder) in &others {
+        crate::guest::access::invite(app, &ticket, email, holder).await?;
     }
     Ok(tickets::ticket_as_seen_by(ticket, actor))
 }
@@ -582,16 +587,21 @@ pub async fn remove_participant(
 ) -> Result<Ticket> {
     let email = Email::field("email", email)?;
     let user = find_user_by_email(app, &email).await?.map(|u| u.id);
-    let invited_key = crate::guest::access::invitation_of(app, number, &email).await?;
+    let invitation = crate::guest::access::invitation_of(app, number, &email).await?;
     let removed_user = user.clone();
-    let was_invited = invited_key.is_some();
+    let removed_holder = invitation.as_ref().map(|i| i.holder.clone());
     let apply = |ticket: &mut Ticket| {
         policy::may_share(actor, ticket)?;
-        let before = ticket.participants.len();
+        let before = ticket.participants.len() + ticket.invitees.len();
         if let Some(user) = &removed_user {
             ticket.participants.retain(|p| p != user);
         }
-        if ticket.participants.len() == before && !was_invited {
+        // Every key this address holds dies with this: keys work only for
+        // the holders the ticket lists.
+        if let Some(holder) = &removed_holder {
+            ticket.invitees.retain(|p| p != holder);
+        }
+        if ticket.participants.len() + ticket.invitees.len() == before {
             return Err(Error::NotFound("participant"));
         }
         Ok(vec![EventKind::ParticipantRemoved { email: email.clone() }])
@@ -605,12 +615,15 @@ pub async fn remove_participant(
                 condition: None,
             });
         }
-        if let Some(keys) = &invited_key {
-            writes.extend(
-                keys.iter()
-                    .cloned()
-                    .map(|key| Write::Delete { key, condition: None }),
-            );
+        // Tidying up: the pointer and the key it names (a key rotated
+        // meanwhile is dead all the same, its holder being unlisted).
+        if let Some(invitation) = &invitation {
+            for key in [&invitation.pointer, &invitation.key] {
+                writes.push(Write::Delete {
+                    key: key.clone(),
+                    condition: None,
+                });
+            }
         }
         Ok(writes)
     };

@@ -37,21 +37,25 @@ pub(crate) struct Holder {
     pub language: Language,
 }
 
-/// A new key for `number` (to email, shown once) and the write storing its digest.
-pub(crate) fn new_key_write(number: &TicketNumber, holder: &Holder) -> (String, Write) {
-    let (key, key_digest) = new_token();
-    let item_key = model::access_key_key(&key_digest);
-    let item = Item::new(item_key.pk, item_key.sk)
+/// The item of a key (by its digest) to `number`, held by `holder`.
+fn key_item(key_digest: &str, number: &TicketNumber, holder: &Holder) -> Item {
+    let item_key = model::access_key_key(key_digest);
+    Item::new(item_key.pk, item_key.sk)
         .with(model::ENTITY, "access_key")
-        .with("digest", key_digest.as_str())
+        .with("digest", key_digest)
         .with("ticket", number.to_string())
         .with("acting_as", holder.acting_as.as_str())
         .with("email", holder.email.as_str())
-        .with("language", holder.language.code());
+        .with("language", holder.language.code())
+}
+
+/// A new key for `number` (to email, shown once) and the write storing its digest.
+pub(crate) fn new_key_write(number: &TicketNumber, holder: &Holder) -> (String, Write) {
+    let (key, key_digest) = new_token();
     (
         key,
         Write::Put {
-            item,
+            item: key_item(&key_digest, number, holder),
             condition: Some(Condition::NotExists),
         },
     )
@@ -85,10 +89,14 @@ fn well_formed(key: &str) -> bool {
 }
 
 /// Resolves a key to its ticket: 2 round trips (the key, then the ticket
-/// with its history) plus one for the source's miss counter.
+/// with its history) plus two for the source's miss counter. The try is
+/// counted before the key is looked up, so parallel guesses each count,
+/// and given back when the key works.
 pub async fn open(app: &App, key: &str, source: &str) -> Result<Opened> {
-    let (misses, retry_after) = throttle::peek(app, "access-miss", source, MISS_WINDOW).await?;
-    if misses >= MISSES_PER_SOURCE {
+    let attempt = throttle::count(app, "access-miss", source, MISS_WINDOW).await?;
+    if attempt.count > MISSES_PER_SOURCE {
+        attempt.give_back(app).await;
+        let retry_after = throttle::seconds_left(app, MISS_WINDOW);
         return Err(Error::TooManyRequests {
             message: format!(
                 "too many unknown access keys from your network; try again in {} minutes, \
@@ -98,11 +106,15 @@ pub async fn open(app: &App, key: &str, source: &str) -> Result<Opened> {
             retry_after,
         });
     }
-    match resolve(app, key).await? {
-        Some(opened) => Ok(opened),
-        None => {
-            throttle::hit(app, "access-miss", source, MISS_WINDOW).await?;
-            Err(not_found())
+    match resolve(app, key).await {
+        Ok(Some(opened)) => {
+            attempt.give_back(app).await;
+            Ok(opened)
+        }
+        Ok(None) => Err(not_found()),
+        Err(err) => {
+            attempt.give_back(app).await;
+            Err(err)
         }
     }
 }
@@ -142,6 +154,10 @@ async fn resolve(app: &App, key: &str) -> Result<Option<Opened>> {
         ticket: number,
         email: Some(holder.email.clone()),
     };
+    // A key of someone removed from the ticket (or never on it) opens nothing.
+    if !crate::auth::policy::can_view_ticket(&actor, &detail.ticket) {
+        return Ok(None);
+    }
     Ok(Some(Opened {
         detail: detail.as_seen_by(&actor),
         actor,
@@ -175,26 +191,51 @@ pub async fn update(app: &App, key: &str, source: &str, update: TicketUpdate) ->
     conversation::update(app, &opened.actor, &opened.detail.ticket.number, update).await
 }
 
-/// Gives `email` (no account) a key to `ticket`, as a participant, by email.
-pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
+/// Who `email` acts as on `number` when invited by address: the id their
+/// earlier invitation gave them, or a new one. Stable per ticket and
+/// address, so the ticket lists each invited person once.
+pub async fn invitee_id(app: &App, number: &TicketNumber, email: &Email) -> Result<UserId> {
+    match invitation_of(app, number, email).await? {
+        Some(invitation) => Ok(invitation.holder),
+        None => app.new_user_id(),
+    }
+}
+
+/// Gives `email` (no account), already listed in the ticket's invitees as
+/// `holder`, a key to `ticket` by email; a key from an earlier invitation
+/// stops working.
+pub async fn invite(app: &App, ticket: &Ticket, email: &Email, holder: &UserId) -> Result<()> {
     let holder = Holder {
-        acting_as: app.new_user_id()?,
+        acting_as: holder.clone(),
         email: email.clone(),
         language: Language::default(),
     };
     let (key, put_key) = new_key_write(&ticket.number, &holder);
     let key_item = put_key.key()?;
-    let mut writes = vec![put_key, pointer_write(&ticket.number, email, &key_item)];
+    let previous = invitation_of(app, &ticket.number, email).await?;
+    let mut writes = vec![
+        put_key,
+        pointer_write(
+            &ticket.number,
+            &holder,
+            &key_item,
+            Some(previous.as_ref().map_or(Condition::NotExists, |p| p.condition())),
+        ),
+    ];
     // Shared again: the new link replaces the old one, which stops working.
-    if let Some(previous) = invitation_of(app, &ticket.number, email).await? {
-        writes.extend(
-            previous
-                .into_iter()
-                .skip(1)
-                .map(|key| Write::Delete { key, condition: None }),
-        );
+    if let Some(previous) = previous {
+        writes.push(Write::Delete {
+            key: previous.key,
+            condition: None,
+        });
     }
-    app.store.transact(writes).await?;
+    match app.store.transact(writes).await {
+        Ok(()) => {}
+        // A share of the same address at the same moment won and mails its
+        // own link; one working key per person.
+        Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict) => return Ok(()),
+        Err(err) => return Err(err.into()),
+    }
     app.mailer
         .send(&Message::compose(
             email.clone(),
@@ -211,39 +252,88 @@ pub async fn invite(app: &App, ticket: &Ticket, email: &Email) -> Result<()> {
     Ok(())
 }
 
-/// The pointer from a ticket to the key an invited address holds.
-fn pointer_write(number: &TicketNumber, email: &Email, key_item: &Key) -> Write {
-    let pointer = model::invitee_key(number, email);
+/// The pointer from a ticket to the key an invited address holds, and who
+/// they act as.
+fn pointer_write(
+    number: &TicketNumber,
+    holder: &Holder,
+    key_item: &Key,
+    condition: Option<Condition>,
+) -> Write {
+    let pointer = model::invitee_key(number, &holder.email);
     Write::Put {
         item: Item::new(pointer.pk, pointer.sk)
             .with(model::ENTITY, "invitee")
             .with("access_pk", key_item.pk.as_str())
-            .with("access_sk", key_item.sk.as_str()),
-        condition: None,
+            .with("access_sk", key_item.sk.as_str())
+            .with("acting_as", holder.acting_as.as_str()),
+        condition,
     }
 }
 
-/// The items to delete to revoke what `email` was given by [`invite`]:
-/// the pointer, then the key.
-pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<Vec<Key>>> {
+/// What an address was given by [`invite`].
+pub struct Invitation {
+    /// The pointer item.
+    pub pointer: Key,
+    /// Their current key's item.
+    pub key: Key,
+    /// Who they act as.
+    pub holder: UserId,
+}
+
+impl Invitation {
+    /// Holds while the pointer still names the key read.
+    fn condition(&self) -> Condition {
+        Condition::Equals("access_pk".into(), self.key.pk.clone().into())
+    }
+}
+
+pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<Invitation>> {
     let pointer = model::invitee_key(number, email);
     let Some(item) = app.store.get(&pointer).await? else {
         return Ok(None);
     };
-    let access = Key::new(item.string("access_pk")?, item.string("access_sk")?);
-    Ok(Some(vec![pointer, access]))
+    let key = Key::new(item.string("access_pk")?, item.string("access_sk")?);
+    let holder = UserId::parse(item.string("acting_as")?)
+        .ok_or_else(|| StoreError::Corrupt("bad holder id in invitation".into()))?;
+    Ok(Some(Invitation { pointer, key, holder }))
 }
 
-/// `POST /access/{key}/rotate`: a new key by email; the old one dies in the
-/// same transaction that stores the new one.
+/// `POST /access/{key}/rotate`: a new key by email. The swap is one
+/// transaction conditional on the old key still existing, so of two
+/// rotations racing with one key exactly one succeeds and exactly one key
+/// works after; an invited person's pointer moves with it (conditional on
+/// still naming the old key, so a removal racing with it is never undone).
 pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
     let opened = open(app, key, source).await?;
     let number = opened.detail.ticket.number;
-    // New key first, then the email, then the old key goes: if the email
-    // fails, the new key is withdrawn and the old one still works.
     let (new_key, put_new) = new_key_write(&number, &opened.holder);
     let new_item_key = put_new.key()?;
-    app.store.write(put_new).await?;
+    let mut swap = vec![
+        put_new,
+        Write::Delete {
+            key: opened.key.clone(),
+            condition: Some(Condition::Exists),
+        },
+    ];
+    let invited = opened.detail.ticket.requester_id != opened.holder.acting_as;
+    if invited {
+        let pointer = model::invitee_key(&number, &opened.holder.email);
+        swap.push(Write::Update {
+            key: pointer,
+            set: serde_json::Map::from_iter([("access_pk".to_owned(), new_item_key.pk.clone().into())]),
+            remove: vec![],
+            condition: Some(Condition::Equals(
+                "access_pk".into(),
+                opened.key.pk.clone().into(),
+            )),
+        });
+    }
+    app.store.transact(swap).await.map_err(|e| match e {
+        // Rotated (or revoked) by another request meanwhile: this key is gone.
+        StoreError::TransactionConditionFailed(_) | StoreError::TransactionConflict => not_found(),
+        other => other.into(),
+    })?;
     let sent = app
         .mailer
         .send(&Message::compose(
@@ -255,23 +345,29 @@ pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
         ))
         .await;
     if let Err(err) = sent {
-        app.store
-            .write(Write::Delete {
-                key: new_item_key,
-                condition: None,
-            })
-            .await?;
+        // Undo the swap, so the key the person has keeps working.
+        let mut undo = vec![
+            Write::Put {
+                item: key_item(&digest(key), &number, &opened.holder),
+                condition: Some(Condition::NotExists),
+            },
+            Write::Delete {
+                key: new_item_key.clone(),
+                condition: Some(Condition::Exists),
+            },
+        ];
+        if invited {
+            undo.push(Write::Update {
+                key: model::invitee_key(&number, &opened.holder.email),
+                set: serde_json::Map::from_iter([("access_pk".to_owned(), opened.key.pk.clone().into())]),
+                remove: vec![],
+                condition: Some(Condition::Equals("access_pk".into(), new_item_key.pk.into())),
+            });
+        }
+        if let Err(undo_err) = app.store.transact(undo).await {
+            tracing::error!(error = %undo_err, ticket = %number, "could not restore an access key after its mail failed");
+        }
         return Err(err.into());
     }
-    // The old key dies; an invited person's pointer follows the new key,
-    // so removing them from the ticket still revokes what they hold.
-    let mut writes = vec![Write::Delete {
-        key: opened.key,
-        condition: None,
-    }];
-    if invitation_of(app, &number, &opened.holder.email).await?.is_some() {
-        writes.push(pointer_write(&number, &opened.holder.email, &new_item_key));
-    }
-    app.store.transact(writes).await?;
     Ok(())
 }
