@@ -164,7 +164,11 @@ async fn invitation_sign_in_refresh_and_sign_out(store: Arc<dyn ItemStore>) {
         .as_object_mut()
         .unwrap()
         .remove("x-servicedesk-csrf");
-    assert_eq!(invoke(&desk.app, no_csrf).await.status, 403);
+    assert_eq!(invoke(&desk.app, no_csrf.clone()).await.status, 403);
+    // The documented value only: the header means one thing.
+    let mut other_value = no_csrf;
+    other_value["headers"]["x-servicedesk-csrf"] = json!("yes");
+    assert_eq!(invoke(&desk.app, other_value).await.status, 403);
     let rotated = refresh(&desk, &laptop).await;
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let laptop2 = refresh_cookie(&rotated);

@@ -1,9 +1,13 @@
 //! Counting attempts in fixed time windows, on the store, so every Lambda
 //! instance sees the same counts. Counters expire with their window (TTL).
+//!
+//! There is deliberately no "look without counting": a limit checked before
+//! and counted after the work lets every parallel request through. Count
+//! first (atomic), compare, and give the attempt back if it turns out allowed.
 
 use time::Duration;
 
-use crate::store::{Key, StoreError};
+use crate::store::Key;
 use crate::{App, Result};
 
 fn window_key(name: &str, subject: &str, window: Duration, now: i64) -> (Key, i64) {
@@ -45,21 +49,6 @@ impl Attempt {
             tracing::warn!(error = %err, "could not give an attempt back");
         }
     }
-}
-
-/// The attempts in the current window, without counting one; and the
-/// seconds until the window ends.
-pub async fn peek(app: &App, name: &str, subject: &str, window: Duration) -> Result<(i64, u64)> {
-    let now = app.clock.now().unix_timestamp();
-    let (key, ends) = window_key(name, subject, window, now);
-    let count = match app.store.get(&key).await? {
-        Some(item) => item
-            .get("count")
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| StoreError::Corrupt("throttle count".into()))?,
-        None => 0,
-    };
-    Ok((count, (ends - now).max(1) as u64))
 }
 
 /// Seconds until the current window of `window` ends (for `Retry-After`).

@@ -76,35 +76,49 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
     }
     let user = current_user(app, actor).await?;
     verify_current_password(app, &user, request.current_password).await?;
-    if live_tokens(app, &user).await?.len() >= MAX_PER_USER {
-        return Err(Error::Conflict(format!(
-            "you already have {MAX_PER_USER} tokens; revoke one you no longer use first"
-        )));
+    for attempt in 1..=3 {
+        let listing = listing(app, &user).await?;
+        if listing.live.len() >= MAX_PER_USER {
+            return Err(Error::Conflict(format!(
+                "you already have {MAX_PER_USER} tokens; revoke one you no longer use first"
+            )));
+        }
+        let now = app.clock.now();
+        let info = TokenInfo {
+            id: app.ids.new_id(),
+            name: name.clone(),
+            created_at: now,
+            expires_at: now + Duration::days(days),
+        };
+        // The owner's id (to read them with the token) and 256 random bits;
+        // the digest covers the whole token.
+        let token = format!("{PREFIX}{}.{}", user.id, random_token());
+        let token_digest = digest(&token);
+        let created = app
+            .store
+            .transact(vec![
+                Write::Put {
+                    item: model::api_token_item(&token_digest, &user.id, user.session_epoch, &info),
+                    condition: Some(Condition::NotExists),
+                },
+                Write::Put {
+                    item: model::api_token_listing_item(&user.id, &token_digest, user.session_epoch, &info)?,
+                    condition: Some(Condition::NotExists),
+                },
+                model::api_token_guard_write(&user.id, listing.version),
+            ])
+            .await;
+        match created {
+            Ok(()) => return Ok(CreatedToken { info, token }),
+            // Another creation counted the same tokens and won: count again.
+            Err(StoreError::TransactionConditionFailed(2) | StoreError::TransactionConflict)
+                if attempt < 3 => {}
+            Err(err) => return Err(err.into()),
+        }
     }
-    let now = app.clock.now();
-    let info = TokenInfo {
-        id: app.ids.new_id(),
-        name,
-        created_at: now,
-        expires_at: now + Duration::days(days),
-    };
-    // The owner's id (to read them with the token) and 256 random bits;
-    // the digest covers the whole token.
-    let token = format!("{PREFIX}{}.{}", user.id, random_token());
-    let token_digest = digest(&token);
-    app.store
-        .transact(vec![
-            Write::Put {
-                item: model::api_token_item(&token_digest, &user.id, user.session_epoch, &info),
-                condition: Some(Condition::NotExists),
-            },
-            Write::Put {
-                item: model::api_token_listing_item(&user.id, &token_digest, user.session_epoch, &info)?,
-                condition: Some(Condition::NotExists),
-            },
-        ])
-        .await?;
-    Ok(CreatedToken { info, token })
+    Err(Error::Conflict(
+        "other tokens were being created at the same moment; try again".into(),
+    ))
 }
 
 /// The caller's working tokens (not expired, not ended by a password
@@ -112,28 +126,41 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
 pub async fn list(app: &App, actor: &Actor) -> Result<TokenList> {
     let user = current_user(app, actor).await?;
     Ok(TokenList {
-        tokens: live_tokens(app, &user).await?,
+        tokens: listing(app, &user).await?.live,
     })
+}
+
+/// A user's working tokens and the version of their listing.
+struct Listing {
+    live: Vec<TokenInfo>,
+    version: i64,
 }
 
 /// Every listing of `user`'s (expired ones linger until the store's TTL
 /// runs, so all pages are read), keeping the working ones.
-async fn live_tokens(app: &App, user: &User) -> Result<Vec<TokenInfo>> {
+async fn listing(app: &App, user: &User) -> Result<Listing> {
     let mut query = Query::partition(None, model::user_partition(&user.id));
     query.sort_prefix = model::API_TOKEN_LISTING_PREFIX.into();
     query.limit = 100;
     let now = app.clock.now();
-    let mut tokens = Vec::new();
+    let mut live = Vec::new();
+    let mut version = 0;
     for item in &store::query_all(app.store.as_ref(), query).await? {
+        if model::is_api_token_guard(item) {
+            version = item
+                .get("version")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            continue;
+        }
         let (info, _, epoch) = model::api_token_listing_from_item(item)?;
         if info.expires_at > now && epoch == user.session_epoch {
-            tokens.push(info);
+            live.push(info);
         }
     }
-    tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    Ok(tokens)
+    live.sort_by_key(|t| std::cmp::Reverse(t.created_at));
+    Ok(Listing { live, version })
 }
-
 /// Revokes one of the caller's tokens at once.
 pub async fn revoke(app: &App, actor: &Actor, id: &str) -> Result<()> {
     let listing_key = model::api_token_listing_key(actor.user(), id);

@@ -14,7 +14,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::{Email, UserId};
 use crate::secret::{digest, new_token};
 use crate::store::model::{self, simple_item};
-use crate::store::{Attributes, Condition, Item, StoreError, Write};
+use crate::store::{Attributes, Condition, Item, Key, StoreError, Write};
 use crate::throttle;
 use crate::{App, Error, Result};
 
@@ -59,27 +59,33 @@ fn attrs(value: Value) -> Attributes {
     }
 }
 
-/// Starts a session for `user`: a new family and its first refresh token.
-pub async fn start(app: &App, user: &User) -> Result<Session> {
+/// Starts a session for `user`: a new family and its first refresh token;
+/// in the same transaction, the sign-in's failure count is cleared.
+pub async fn start(app: &App, user: &User, clear_failures: Option<Key>) -> Result<Session> {
     let now = app.clock.now();
     let expires_at = (now + REFRESH_LIFETIME).unix_timestamp();
     let family = app.ids.new_id();
     let (refresh_token, refresh_digest) = new_token();
     app.store
-        .transact(vec![
-            Write::Put {
-                item: simple_item(
-                    model::session_family_key(&family),
-                    "session",
-                    attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
-                ),
-                condition: Some(Condition::NotExists),
-            },
-            Write::Put {
-                item: refresh_item(&refresh_digest, &family, user, expires_at),
-                condition: Some(Condition::NotExists),
-            },
-        ])
+        .transact(
+            [
+                Write::Put {
+                    item: simple_item(
+                        model::session_family_key(&family),
+                        "session",
+                        attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
+                    ),
+                    condition: Some(Condition::NotExists),
+                },
+                Write::Put {
+                    item: refresh_item(&refresh_digest, &family, user, expires_at),
+                    condition: Some(Condition::NotExists),
+                },
+            ]
+            .into_iter()
+            .chain(clear_failures.map(|key| Write::Delete { key, condition: None }))
+            .collect(),
+        )
         .await?;
     session(app, user, now, refresh_token)
 }
@@ -118,33 +124,59 @@ fn retry_message(seconds: u64) -> String {
     format!("too many failed sign-ins; try again in {seconds} seconds, or reset your password")
 }
 
+fn too_many_sign_ins(retry_after: u64) -> Error {
+    Error::TooManyRequests {
+        message: retry_message(retry_after),
+        retry_after,
+    }
+}
+
 /// Signs in with email and password. A wrong password and an unknown email
 /// get the same answer after the same work (a dummy hash is verified).
+///
+/// Every limit is taken before the slow hash, atomically, so parallel
+/// guesses each count: the attempt is counted for the source and for the
+/// email from that source first, and given back if the password was right.
+/// Past the free failures, each further try must win the lock for its
+/// wait (one conditional write), so of many parallel guesses one is tried.
 pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Result<Session> {
     let email = Email::parse(email).map_err(|_| wrong_credentials())?;
     let now = app.clock.now();
 
-    let (from_source, retry_after) = throttle::peek(app, "login-source", source, SOURCE_WINDOW).await?;
-    if from_source >= SOURCE_FAILURE_LIMIT {
-        return Err(Error::TooManyRequests {
-            message: retry_message(retry_after),
-            retry_after,
-        });
+    let from_source = throttle::count(app, "login-source", source, SOURCE_WINDOW).await?;
+    if from_source.count > SOURCE_FAILURE_LIMIT {
+        from_source.give_back(app).await;
+        return Err(too_many_sign_ins(throttle::seconds_left(app, SOURCE_WINDOW)));
     }
     let failures_key = model::login_failures_key(&email, source);
-    let state = app.store.get(&failures_key).await?;
-    let locked_until = state
-        .as_ref()
-        .and_then(|s| s.get("locked_until"))
-        .and_then(Value::as_i64);
-    if let Some(until) = locked_until
-        && until > now.unix_timestamp()
-    {
-        let retry_after = (until - now.unix_timestamp()) as u64;
-        return Err(Error::TooManyRequests {
-            message: retry_message(retry_after),
-            retry_after,
-        });
+    let expires_at = (now + Duration::days(1)).unix_timestamp();
+    let failures = app
+        .store
+        .increment(&failures_key, "failures", 1, Some(expires_at))
+        .await?;
+    if let Some(wait) = backoff(u32::try_from(failures).unwrap_or(u32::MAX)) {
+        let take_turn = app
+            .store
+            .write(Write::Update {
+                key: failures_key.clone(),
+                set: attrs(json!({"locked_until": (now + wait).unix_timestamp()})),
+                remove: vec![],
+                condition: Some(Condition::AtMost("locked_until".into(), now.unix_timestamp())),
+            })
+            .await;
+        if let Err(StoreError::ConditionFailed) = take_turn {
+            // Still waiting (or another try took this turn): not a failure of its own.
+            let _ = app.store.increment(&failures_key, "failures", -1, None).await;
+            from_source.give_back(app).await;
+            let until = app
+                .store
+                .get(&failures_key)
+                .await?
+                .and_then(|item| item.get("locked_until").and_then(Value::as_i64))
+                .unwrap_or(now.unix_timestamp() + 1);
+            return Err(too_many_sign_ins((until - now.unix_timestamp()).max(1) as u64));
+        }
+        take_turn?;
     }
 
     let user = find_user_by_email(app, &email).await?;
@@ -157,36 +189,11 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
 
     match user {
         Some(user) if matches => {
-            if state.is_some() {
-                app.store
-                    .write(Write::Delete {
-                        key: failures_key,
-                        condition: None,
-                    })
-                    .await?;
-            }
-            start(app, &user).await
+            from_source.give_back(app).await;
+            start(app, &user, Some(failures_key)).await
         }
-        _ => {
-            // Counted atomically, so parallel guesses each count.
-            let expires_at = (now + Duration::days(1)).unix_timestamp();
-            let failures = app
-                .store
-                .increment(&failures_key, "failures", 1, Some(expires_at))
-                .await?;
-            if let Some(wait) = backoff(u32::try_from(failures).unwrap_or(u32::MAX)) {
-                app.store
-                    .write(Write::Update {
-                        key: failures_key,
-                        set: attrs(json!({"locked_until": (now + wait).unix_timestamp()})),
-                        remove: vec![],
-                        condition: None,
-                    })
-                    .await?;
-            }
-            throttle::hit(app, "login-source", source, SOURCE_WINDOW).await?;
-            Err(wrong_credentials())
-        }
+        // Counted already, before the hash.
+        _ => Err(wrong_credentials()),
     }
 }
 

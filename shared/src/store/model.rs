@@ -497,6 +497,30 @@ pub fn api_token_from_item(item: &Item) -> Result<(UserId, u64, i64), StoreError
 
 pub const API_TOKEN_LISTING_PREFIX: &str = "APITOKEN#";
 
+/// The head of a user's token listing (sorts first in its Query): a version
+/// every creation moves on, so two creations that counted the same tokens
+/// cannot both pass the per-person limit.
+pub fn api_token_guard_key(user: &UserId) -> Key {
+    Key::new(user_partition(user), API_TOKEN_LISTING_PREFIX)
+}
+
+pub fn is_api_token_guard(item: &Item) -> bool {
+    item.get(SK).and_then(Value::as_str) == Some(API_TOKEN_LISTING_PREFIX)
+}
+
+/// The write that moves the guard from the version `read` to the next.
+pub fn api_token_guard_write(user: &UserId, read: i64) -> super::Write {
+    super::Write::Update {
+        key: api_token_guard_key(user),
+        set: serde_json::Map::from_iter([
+            (ENTITY.to_owned(), Value::from("api_token_guard")),
+            ("version".to_owned(), Value::from(read + 1)),
+        ]),
+        remove: vec![],
+        condition: Some(super::Condition::AtMost("version".into(), read)),
+    }
+}
+
 /// The owner's entry for a token (name, dates, and the digest that revoking deletes).
 pub fn api_token_listing_key(user: &UserId, token_id: &str) -> Key {
     Key::new(
@@ -543,26 +567,44 @@ pub fn idempotency_key(id: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{id}"), "#IDEMPOTENCY")
 }
 
-pub fn idempotency_item(id: &str, fingerprint: &str, result: &str, expires_at: i64) -> Item {
-    let key = idempotency_key(id);
-    Item::new(key.pk, key.sk)
-        .with(ENTITY, "idempotency")
-        .with("fingerprint", fingerprint)
-        .with("result", result)
-        .with("expires_at", expires_at)
+/// An idempotency record: claimed by one request (`claim`, held until
+/// `lease_until`) and, once that request's work is stored, its `result`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub fingerprint: String,
+    pub claim: String,
+    pub lease_until: i64,
+    pub result: Option<String>,
+    pub expires_at: i64,
 }
 
-/// `(fingerprint, result, expires_at)` of an idempotency record.
-pub fn idempotency_from_item(item: &Item) -> Result<(String, String, i64), StoreError> {
-    let expires_at = item
-        .get("expires_at")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| StoreError::Corrupt("idempotency record without expiry".into()))?;
-    Ok((
-        item.string("fingerprint")?.to_owned(),
-        item.string("result")?.to_owned(),
-        expires_at,
-    ))
+pub fn idempotency_item(id: &str, record: &IdempotencyRecord) -> Item {
+    let key = idempotency_key(id);
+    let item = Item::new(key.pk, key.sk)
+        .with(ENTITY, "idempotency")
+        .with("fingerprint", record.fingerprint.as_str())
+        .with("claim", record.claim.as_str())
+        .with("lease_until", record.lease_until)
+        .with(super::EXPIRES_AT, record.expires_at);
+    match &record.result {
+        Some(result) => item.with("result", result.as_str()),
+        None => item,
+    }
+}
+
+pub fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, StoreError> {
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| StoreError::Corrupt(format!("idempotency record without {name}")))
+    };
+    Ok(IdempotencyRecord {
+        fingerprint: item.string("fingerprint")?.to_owned(),
+        claim: item.string("claim")?.to_owned(),
+        lease_until: number("lease_until")?,
+        result: item.get("result").and_then(Value::as_str).map(str::to_owned),
+        expires_at: number(super::EXPIRES_AT)?,
+    })
 }
 
 /// A solved guest challenge, kept until it expires so it is used once.
