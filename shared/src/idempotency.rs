@@ -4,16 +4,19 @@
 //! what the first one created. A key reused for a different request is
 //! refused, so a bug cannot silently drop a request.
 //!
-//! The record is written in the same transaction as what it records, so
-//! "created" and "remembered" are one fact. Keys are scoped to the caller
-//! and stored only as a digest.
+//! A request first claims its key (one conditional write, with a lease);
+//! the same request arriving meanwhile waits for the first one's result
+//! instead of doing the work again. The result is written in the same
+//! transaction as what it records, so "created" and "remembered" are one
+//! fact; a request that crashed holding a claim loses it when the lease
+//! runs out. Keys are scoped to the caller and stored only as a digest.
 
 use lambda_http::Request;
 use time::Duration;
 
 use crate::auth::Actor;
 use crate::secret::digest;
-use crate::store::{Condition, Item, Write, model};
+use crate::store::{Condition, Item, StoreError, Write, model};
 use crate::{App, Error, Result};
 
 pub const HEADER: &str = "idempotency-key";
@@ -28,17 +31,29 @@ pub struct RequestKey {
     id: String,
     /// Digest of the request body: the same key must come with the same request.
     fingerprint: String,
-    /// An expired record still stored (TTL deletion lags), to be replaced.
-    expired_at: Option<i64>,
+    /// This request's claim on the key, once it has one.
+    claim: String,
 }
 
-/// What a key's first request created.
+/// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Remembered {
-    /// The key is new: go ahead, and write [`RequestKey::record`] with the result.
-    New,
-    /// The same request came before: here is what it created.
-    Replay(String),
+pub enum Claim {
+    /// The key is this request's: do the work, and store [`RequestKey::record`]
+    /// in its transaction (or [`RequestKey::release`] the key if it fails).
+    Fresh,
+    /// The same request came before and its work is stored: here is what it created.
+    Done(String),
+}
+
+/// How long a claim keeps a key from others while its work runs; a claim
+/// older than this (its request crashed) can be taken over.
+pub const LEASE: Duration = Duration::seconds(30);
+/// How long a request waits for a claim held by the same request sent at
+/// the same moment before it answers "in progress" (retrying then helps).
+const WAIT_FOR_CLAIM: std::time::Duration = std::time::Duration::from_millis(2_500);
+
+fn in_progress() -> Error {
+    Error::Conflict("a request with this Idempotency-Key is in progress; retry in a moment".into())
 }
 
 impl RequestKey {
@@ -60,58 +75,126 @@ impl RequestKey {
         Ok(Some(Self {
             id: digest(&format!("{}\n{operation}\n{key}", actor.user())),
             fingerprint: digest(&String::from_utf8_lossy(crate::api::body_bytes(req))),
-            expired_at: None,
+            claim: String::new(),
         }))
     }
 
-    /// Whether this key was used before, and for what.
-    pub async fn recall(&mut self, app: &App) -> Result<Remembered> {
-        let Some(item) = app.store.get(&model::idempotency_key(&self.id)).await? else {
-            return Ok(Remembered::New);
-        };
-        let (fingerprint, result, expires_at) = model::idempotency_from_item(&item)?;
-        if expires_at <= app.clock.now().unix_timestamp() {
-            // TTL deletion lags; an expired record no longer counts.
-            self.expired_at = Some(expires_at);
-            return Ok(Remembered::New);
-        }
-        if fingerprint != self.fingerprint {
-            return Err(Error::invalid(
-                "Idempotency-Key",
-                "this key was already used for a different request; send a new key for a new request",
-            ));
-        }
-        Ok(Remembered::Replay(result))
+    fn record_of(&self, app: &App, result: Option<&str>) -> Item {
+        let now = app.clock.now();
+        model::idempotency_item(
+            &self.id,
+            &model::IdempotencyRecord {
+                fingerprint: self.fingerprint.clone(),
+                claim: self.claim.clone(),
+                lease_until: (now + LEASE).unix_timestamp(),
+                result: result.map(str::to_owned),
+                expires_at: (now + LIFETIME).unix_timestamp(),
+            },
+        )
     }
 
-    /// After the creating transaction failed on a conflict: what a request
-    /// with the same key, sent at the same moment, created — looking a few
-    /// times, as its transaction may still be landing. `None`: nothing did.
-    pub async fn recall_after_conflict(&mut self, app: &App) -> Result<Option<String>> {
-        for attempt in 0..3u64 {
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+    /// Claims the key before any work, so of the same request sent several
+    /// times at once exactly one does the work (and draws, say, a ticket
+    /// number) while the others wait for its result. One conditional write
+    /// when the key is new.
+    pub async fn claim(&mut self, app: &App) -> Result<Claim> {
+        let started = std::time::Instant::now();
+        let mut round = 0u64;
+        loop {
+            self.claim = app.ids.new_id();
+            let fresh = self.record_of(app, None);
+            let claimed = app
+                .store
+                .write(Write::Put {
+                    item: fresh.clone(),
+                    condition: Some(Condition::NotExists),
+                })
+                .await;
+            match claimed {
+                Ok(()) => return Ok(Claim::Fresh),
+                Err(StoreError::ConditionFailed) => {}
+                Err(err) => return Err(err.into()),
             }
-            if let Remembered::Replay(result) = self.recall(app).await? {
-                return Ok(Some(result));
+            let condition = match app.store.get(&model::idempotency_key(&self.id)).await? {
+                // Released meanwhile: claim it afresh.
+                None => continue,
+                Some(existing) => {
+                    let now = app.clock.now().unix_timestamp();
+                    let record = model::idempotency_from_item(&existing)?;
+                    if record.expires_at <= now {
+                        // TTL deletion lags; an expired record no longer counts.
+                        Condition::Equals(crate::store::EXPIRES_AT.into(), record.expires_at.into())
+                    } else if record.fingerprint != self.fingerprint {
+                        return Err(Error::invalid(
+                            "Idempotency-Key",
+                            "this key was already used for a different request; send a new key for a new request",
+                        ));
+                    } else if let Some(result) = record.result {
+                        return Ok(Claim::Done(result));
+                    } else if record.lease_until <= now {
+                        // Its request died with the key claimed: take it over.
+                        Condition::Equals("claim".into(), record.claim.into())
+                    } else {
+                        if started.elapsed() >= WAIT_FOR_CLAIM {
+                            return Err(in_progress());
+                        }
+                        round += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20 * round.min(10))).await;
+                        continue;
+                    }
+                }
+            };
+            match app
+                .store
+                .write(Write::Put {
+                    item: fresh,
+                    condition: Some(condition),
+                })
+                .await
+            {
+                Ok(()) => return Ok(Claim::Fresh),
+                // Someone else took it over first: look again.
+                Err(StoreError::ConditionFailed) => continue,
+                Err(err) => return Err(err.into()),
             }
         }
-        Ok(None)
     }
 
-    /// The write that remembers `result` under this key; it fails the
-    /// transaction if a concurrent request with the same key won.
+    /// The write that stores `result` under this key, in the transaction of
+    /// the work; it fails the transaction if this request lost its claim.
     pub fn record(&self, app: &App, result: &str) -> Write {
-        let expires_at = (app.clock.now() + LIFETIME).unix_timestamp();
-        let item: Item = model::idempotency_item(&self.id, &self.fingerprint, result, expires_at);
-        let condition = match self.expired_at {
-            // Replaces exactly the expired record it read.
-            Some(at) => Condition::Equals("expires_at".into(), at.into()),
-            None => Condition::NotExists,
-        };
         Write::Put {
-            item,
-            condition: Some(condition),
+            item: self.record_of(app, Some(result)),
+            condition: Some(Condition::Equals("claim".into(), self.claim.clone().into())),
+        }
+    }
+
+    /// After the work failed: frees the key at once, so a retry need not
+    /// wait for the lease (best effort: the lease runs out anyway).
+    pub async fn release(&self, app: &App) {
+        let released = app
+            .store
+            .write(Write::Delete {
+                key: model::idempotency_key(&self.id),
+                condition: Some(Condition::Equals("claim".into(), self.claim.clone().into())),
+            })
+            .await;
+        if let Err(err) = released {
+            tracing::warn!(error = %err, "could not release an idempotency claim; its lease will run out");
+        }
+    }
+
+    /// After the work's transaction failed on this key's record: the claim
+    /// was taken over (this request ran past its lease); what did the
+    /// request that took it create?
+    pub async fn result_of_takeover(&mut self, app: &App) -> Result<String> {
+        match self.claim(app).await? {
+            Claim::Done(result) => Ok(result),
+            // Freed again meanwhile: nothing was created under the key.
+            Claim::Fresh => {
+                self.release(app).await;
+                Err(in_progress())
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::{
     Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
     Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
 };
-use crate::idempotency::{Remembered, RequestKey};
+use crate::idempotency::{Claim, RequestKey};
 use crate::store::model::{self, TicketList};
 use crate::store::{self, Condition, Index, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
@@ -143,42 +143,43 @@ pub enum Opened {
 }
 
 /// Opens a ticket at most once per caller and `key`: a retry of the same
-/// request gets the ticket the first one opened. One more read than
-/// [`open`]; the record is written in the ticket's transaction.
+/// request gets the ticket the first one opened. The key is claimed before
+/// the number is drawn, so duplicates sent at once never use up numbers;
+/// the record is written in the ticket's transaction.
 pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: RequestKey) -> Result<Opened> {
     policy::requester_of_new_ticket(actor)?;
-    if let Remembered::Replay(number) = key.recall(app).await? {
+    if let Claim::Done(number) = key.claim(app).await? {
         return replay(app, actor, &number).await;
     }
-    let (detail, mut writes) = prepare_open(app, actor, new).await?;
-    let record_index = writes.len();
-    writes.push(key.record(app, &detail.ticket.number.to_string()));
-    match app.store.transact(writes).await {
-        Ok(()) => Ok(Opened::Created(detail)),
-        // The same request, sent twice at once: the other one opened it (or
-        // DynamoDB cancelled both as conflicting); this one's number stays
-        // unused. Look again a few times before saying it is in progress.
-        Err(StoreError::TransactionConditionFailed(index)) if index == record_index => {
-            replay_when_recorded(app, actor, &mut key).await
-        }
-        Err(StoreError::TransactionConflict) => replay_when_recorded(app, actor, &mut key).await,
-        Err(err) => Err(err.into()),
+    let opened = async {
+        let (detail, mut writes) = prepare_open(app, actor, new).await?;
+        let record_index = writes.len();
+        writes.push(key.record(app, &detail.ticket.number.to_string()));
+        Ok::<_, Error>(match app.store.transact(writes).await {
+            Ok(()) => Ok(detail),
+            Err(StoreError::TransactionConditionFailed(index)) if index == record_index => Err(None),
+            Err(err) => Err(Some(Error::from(err))),
+        })
     }
-}
-
-async fn replay_when_recorded(app: &App, actor: &Actor, key: &mut RequestKey) -> Result<Opened> {
-    match key.recall_after_conflict(app).await? {
-        Some(number) => replay(app, actor, &number).await,
-        None => Err(Error::Conflict(
-            "a request with this Idempotency-Key is in progress; retry in a moment".into(),
-        )),
+    .await;
+    match opened {
+        Ok(Ok(detail)) => Ok(Opened::Created(detail)),
+        // This request outlived its claim and another took the key over.
+        Ok(Err(None)) => {
+            let number = key.result_of_takeover(app).await?;
+            replay(app, actor, &number).await
+        }
+        Ok(Err(Some(err))) | Err(err) => {
+            key.release(app).await;
+            Err(err)
+        }
     }
 }
 
 async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Opened> {
     let number: TicketNumber = number
         .parse()
-        .map_err(|_| Error::Unavailable(format!("idempotency record names no ticket: {number}")))?;
+        .map_err(|_| Error::Internal(format!("idempotency record names no ticket: {number}")))?;
     Ok(Opened::Replayed(get(app, actor, &number).await?))
 }
 

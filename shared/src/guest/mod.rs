@@ -171,49 +171,63 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
         ));
     }
 
-    let known = find_guest(app, &email).await?;
-    let language = submission
-        .language
-        .or(known.as_ref().map(|g| g.language))
-        .unwrap_or_default();
-    // The first submission creates the record; later ones keep its id.
-    let guest_condition = match &known {
-        Some(guest) => Condition::Equals("guest_id".into(), guest.guest_id.as_str().into()),
-        None => Condition::NotExists,
-    };
-    let guest = match known {
-        Some(guest) => guest,
-        None => Guest {
-            guest_id: app.new_user_id()?,
-            name: name.clone(),
-            company: new.contact.company.clone(),
-            language,
-        },
-    };
     let now = app.clock.now();
     let number = tickets::next_number(app, now).await?;
-    let (detail, mut writes) =
-        tickets::creation(app, Ticket::open(number, new, guest.guest_id.clone(), None, now))?;
-    let (key, key_write) = access::new_key_write(
-        &number,
-        &access::Holder {
-            acting_as: guest.guest_id.clone(),
-            email: email.clone(),
-            language,
-        },
-    );
-    writes.push(key_write);
-    writes.push(Write::Put {
-        item: model::guest_item(&email, &guest)?,
-        condition: Some(guest_condition),
-    });
-    let guest_at = writes.len() - 1;
-    app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(i) if i == guest_at => Error::Conflict(
-            "another request from this email address arrived at the same moment; send yours again".into(),
-        ),
-        other => other.into(),
-    })?;
+    // The first submission of an address creates its guest record; two at
+    // the same moment both try, and the one that loses files its ticket
+    // under the record the other made, keeping the number it drew.
+    let mut attempt = 0;
+    let (detail, key, language) = loop {
+        attempt += 1;
+        let known = find_guest(app, &email).await?;
+        let language = submission
+            .language
+            .or(known.as_ref().map(|g| g.language))
+            .unwrap_or_default();
+        // Later submissions keep the record's id.
+        let guest_condition = match &known {
+            Some(guest) => Condition::Equals("guest_id".into(), guest.guest_id.as_str().into()),
+            None => Condition::NotExists,
+        };
+        let guest = match known {
+            Some(guest) => guest,
+            None => Guest {
+                guest_id: app.new_user_id()?,
+                name: name.clone(),
+                company: new.contact.company.clone(),
+                language,
+            },
+        };
+        let (detail, mut writes) = tickets::creation(
+            app,
+            Ticket::open(number, new.clone(), guest.guest_id.clone(), None, now),
+        )?;
+        let (key, key_write) = access::new_key_write(
+            &number,
+            &access::Holder {
+                acting_as: guest.guest_id.clone(),
+                email: email.clone(),
+                language,
+            },
+        );
+        writes.push(key_write);
+        writes.push(Write::Put {
+            item: model::guest_item(&email, &guest)?,
+            condition: Some(guest_condition),
+        });
+        let guest_at = writes.len() - 1;
+        match app.store.transact(writes).await {
+            Ok(()) => break (detail, key, language),
+            Err(StoreError::TransactionConditionFailed(i)) if i == guest_at && attempt < 3 => continue,
+            Err(StoreError::TransactionConflict) if attempt < 3 => continue,
+            Err(StoreError::TransactionConditionFailed(i)) if i == guest_at => {
+                return Err(Error::Conflict(
+                    "requests from this email address keep arriving at the same moment; wait a minute, then send yours again with a new challenge".into(),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
 
     let link = access::link(app, &key);
     let sent = app
