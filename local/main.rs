@@ -25,6 +25,7 @@ struct Options {
     addr: SocketAddr,
     data_dir: PathBuf,
     web_dir: PathBuf,
+    delivery_lease: time::Duration,
 }
 
 fn options() -> Result<Options, String> {
@@ -53,10 +54,23 @@ fn options() -> Result<Options, String> {
     let ip = host
         .parse()
         .map_err(|_| format!("host must be an IP address, got {host}"))?;
+    // Crash tests shorten how long an interrupted mail waits to be resent.
+    let delivery_lease = match env("SERVICEDESK_DELIVERY_LEASE_SECONDS") {
+        None => servicedesk_shared::app::DELIVERY_LEASE,
+        Some(raw) => raw
+            .parse::<u16>()
+            .ok()
+            .filter(|s| *s > 0)
+            .map(|s| time::Duration::seconds(i64::from(s)))
+            .ok_or_else(|| {
+                format!("SERVICEDESK_DELIVERY_LEASE_SECONDS must be 1 to 65535 seconds, got {raw}")
+            })?,
+    };
     Ok(Options {
         addr: SocketAddr::new(ip, port),
         data_dir: data_dir.into(),
         web_dir: web_dir.into(),
+        delivery_lease,
     })
 }
 
@@ -136,6 +150,7 @@ async fn run() -> Result<(), String> {
             public_url: url.clone(),
             support_email: servicedesk_shared::domain::Email::parse("support@servicedesk.localhost")
                 .unwrap_or_else(|_| unreachable!("a valid constant address")),
+            delivery_lease: options.delivery_lease,
         },
     ));
     let seeded = demo::seed(&app)

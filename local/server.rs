@@ -45,22 +45,24 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
     }
     // The front end routes in the browser: unknown paths get the page shell.
     let web = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
-    router.fallback_service(
-        tower::ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::if_not_present(
-                http::header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                http::header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                http::header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .service(web),
-    )
+    router
+        .fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    http::header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    http::header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    http::header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .service(web),
+        )
+        .layer(axum::middleware::from_fn(within_gateway_limits))
 }
 
 /// The static site's policy (the CDN sets the same in AWS): our own scripts
@@ -69,6 +71,57 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
+
+/// API Gateway HTTP APIs refuse request lines and headers past these sizes
+/// before any function runs; the portal refuses them the same way, as a
+/// problem like every other error (hyper's own, far larger limits would
+/// otherwise answer with an empty body).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+pub const MAX_HEADER_BYTES: usize = 10 * 1024;
+
+async fn within_gateway_limits(req: AxumRequest, next: axum::middleware::Next) -> AxumResponse {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    let refusal = if req.uri().to_string().len() > MAX_URI_BYTES {
+        Some((
+            414,
+            "uri-too-long",
+            "The address is too long",
+            MAX_URI_BYTES,
+            "address",
+        ))
+    } else if header_bytes > MAX_HEADER_BYTES {
+        Some((
+            431,
+            "headers-too-large",
+            "The request headers are too large",
+            MAX_HEADER_BYTES,
+            "headers",
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        None => next.run(req).await,
+        Some((status, slug, title, limit, what)) => {
+            let problem = serde_json::json!({
+                "type": format!("https://servicedesk.dev/problems/{slug}"),
+                "title": title,
+                "status": status,
+                "detail": format!("the request's {what} must be at most {limit} bytes; send less (long lists go in a JSON body)"),
+            });
+            AxumResponse::builder()
+                .status(status)
+                .header(http::header::CONTENT_TYPE, "application/problem+json")
+                .header(http::header::CACHE_CONTROL, "no-store")
+                .body(AxumBody::from(problem.to_string()))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
 
 async fn invoke(app: Arc<App>, template: &'static str, handler: Handler, req: AxumRequest) -> AxumResponse {
     let (parts, body) = req.into_parts();

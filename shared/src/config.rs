@@ -86,6 +86,7 @@ impl Config {
                         },
                         public_url,
                         support_email,
+                        delivery_lease: crate::app::DELIVERY_LEASE,
                     },
                     mail_from,
                     ses_configuration_set: get("SES_CONFIGURATION_SET"),

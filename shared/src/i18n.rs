@@ -165,10 +165,10 @@ fn template(language: Language, text: Text) -> &'static str {
         (Text::GuestTicketSubject, En) => "[{number}] We received your request: {title}",
         (Text::GuestTicketSubject, Fr) => "[{number}] Nous avons bien reçu votre demande : {title}",
         (Text::GuestTicketBody, En) => {
-            "Hello {name},\n\nThank you: your request is ticket {number} (\"{title}\").\n             Follow it, read our answers and add information here:\n\n{link}\n\n             This link is your access key to this ticket only: keep it private.              You can replace it with a new one from the ticket page if it was shared by mistake."
+            "Hello {name},\n\nThank you: your request is ticket {number} (\"{title}\").\nFollow it, read our answers and add information here:\n\n{link}\n\nThis link is your access key to this ticket only: keep it private. You can replace it with a new one from the ticket page if it was shared by mistake."
         }
         (Text::GuestTicketBody, Fr) => {
-            "Bonjour {name},\n\nMerci : votre demande porte le numéro {number} (« {title} »).\n             Suivez-la, lisez nos réponses et ajoutez des informations ici :\n\n{link}\n\n             Ce lien est votre clé d'accès à ce seul ticket : gardez-le pour vous.              Vous pouvez le remplacer depuis la page du ticket s'il a été partagé par erreur."
+            "Bonjour {name},\n\nMerci : votre demande porte le numéro {number} (« {title} »).\nSuivez-la, lisez nos réponses et ajoutez des informations ici :\n\n{link}\n\nCe lien est votre clé d'accès à ce seul ticket : gardez-le pour vous. Vous pouvez le remplacer depuis la page du ticket s'il a été partagé par erreur."
         }
         (Text::AccessKeySubject, En) => "[{number}] Your new access link",
         (Text::AccessKeySubject, Fr) => "[{number}] Votre nouveau lien d'accès",
@@ -181,10 +181,10 @@ fn template(language: Language, text: Text) -> &'static str {
         (Text::CreateAccountSubject, En) => "Create your service desk account",
         (Text::CreateAccountSubject, Fr) => "Créez votre compte du centre de support",
         (Text::CreateAccountBody, En) => {
-            "Hello,\n\nSomeone (hopefully you) asked to set a password for {email}, which has sent us requests              without an account. Choose a password here to create your account; your requests will be listed              under \"my tickets\" (the link works once, for 1 hour):\n\n{link}\n\n             If you did not ask for this, ignore this email."
+            "Hello,\n\nSomeone (hopefully you) asked to set a password for {email}, which has sent us requests without an account. Choose a password here to create your account; your requests will be listed under \"my tickets\" (the link works once, for 1 hour):\n\n{link}\n\nIf you did not ask for this, ignore this email."
         }
         (Text::CreateAccountBody, Fr) => {
-            "Bonjour,\n\nQuelqu'un (vous, espérons-le) a demandé un mot de passe pour {email}, qui nous a envoyé              des demandes sans compte. Choisissez un mot de passe ici pour créer votre compte ; vos demandes              apparaîtront dans « mes tickets » (lien à usage unique, valable 1 heure) :\n\n{link}\n\n             Si vous n'êtes pas à l'origine de cette demande, ignorez ce message."
+            "Bonjour,\n\nQuelqu'un (vous, espérons-le) a demandé un mot de passe pour {email}, qui nous a envoyé des demandes sans compte. Choisissez un mot de passe ici pour créer votre compte ; vos demandes apparaîtront dans « mes tickets » (lien à usage unique, valable 1 heure) :\n\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message."
         }
         (Text::UpdateSubject, En) | (Text::UpdateSubject, Fr) => "[{number}] {title}",
         (Text::UpdateBody, En) => {
@@ -284,6 +284,23 @@ mod tests {
                     placeholders(translated),
                     placeholders(english),
                     "{text:?} in {language}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn templates_have_no_stray_runs_of_spaces() {
+        for text in Text::ALL {
+            for language in Language::ALL {
+                let t = template(language, text);
+                assert!(
+                    !t.contains("  "),
+                    "{text:?} in {language}: a run of spaces: {t:?}"
+                );
+                assert!(
+                    t.lines().all(|line| !line.starts_with(' ')),
+                    "{text:?} in {language}: a line starts with a space: {t:?}"
                 );
             }
         }

@@ -35,6 +35,7 @@ pub fn settings() -> Settings {
         tokens: token_settings(),
         public_url: PUBLIC_URL.into(),
         support_email: crate::domain::Email::parse(SUPPORT_EMAIL).expect("valid"),
+        delivery_lease: crate::app::DELIVERY_LEASE,
     }
 }
 

@@ -3,10 +3,17 @@
 //! The change and a [`Notification`] (its events and recipients, decided at
 //! write time) are stored in one transaction. Delivery happens afterwards:
 //! in AWS the notifier Lambda reads the table's stream; locally a background
-//! task polls the pending ones (GSI5 `OUTBOX`). Each (notification,
-//! address) pair is claimed before sending, so a repeated delivery (stream
-//! retries, duplicates) never mails twice; a failed send releases its claim
-//! and the whole notification is retried.
+//! task polls the pending ones (GSI5 `OUTBOX`).
+//!
+//! Delivery is at least once, per (notification, address): the pair is
+//! claimed for a lease before sending and confirmed as sent after. A repeated
+//! delivery (stream retries, duplicates, a second poller) skips what is
+//! confirmed and waits for what another sender holds; a claim whose sender
+//! died (killed, timed out mid-batch) runs out and is sent again. So a mail
+//! goes twice only if its sender died between the send and the
+//! confirmation, and then with the same `Message-ID` (locally; SES replaces
+//! Message-IDs with its own) so mail clients can tell. A failed send
+//! releases its claim and the notification is retried.
 //!
 //! Who hears about what: support-side changes go to the requester,
 //! participants and the note's extra addresses; customer-side changes go to
@@ -260,32 +267,104 @@ pub fn compose(app: &App, notification: &Notification, recipient: &Recipient) ->
     ))
 }
 
+/// The stable id of the mail of `notification` to `to`, the same on every
+/// try, so a mail sent again after a crash is recognisably the same mail.
+pub fn message_id(notification_id: &str, to: &Email) -> String {
+    let digest = crate::secret::digest(to.as_str());
+    format!("{notification_id}.{}@servicedesk", &digest[..16])
+}
+
+/// Where a (notification, address) pair stands.
+enum Turn {
+    /// This delivery holds the claim: send, then confirm.
+    Send(String),
+    /// Confirmed sent before.
+    Done,
+    /// Another delivery holds a live claim: try again later.
+    Held,
+}
+
+async fn take_turn(app: &App, key: &crate::store::Key, expires_at: i64) -> Result<Turn> {
+    let now = app.clock.now();
+    let claim = app.ids.new_id();
+    let item = Item::new(key.pk.clone(), key.sk.clone())
+        .with(model::ENTITY, "sent")
+        .with("state", "sending")
+        .with("claim", claim.as_str())
+        .with(
+            "lease_until",
+            (now + app.settings.delivery_lease).unix_timestamp(),
+        )
+        .with(crate::store::EXPIRES_AT, expires_at);
+    let put = |condition| Write::Put {
+        item: item.clone(),
+        condition: Some(condition),
+    };
+    match app.store.write(put(Condition::NotExists)).await {
+        Ok(()) => return Ok(Turn::Send(claim)),
+        Err(StoreError::ConditionFailed) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let Some(existing) = app.store.get(key).await? else {
+        // Released meanwhile: the next round claims it.
+        return Ok(Turn::Held);
+    };
+    // Records without a state were written as "sent" by earlier versions.
+    if existing.get("state").and_then(serde_json::Value::as_str) != Some("sending") {
+        return Ok(Turn::Done);
+    }
+    let lease_until = existing
+        .get("lease_until")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    if lease_until > now.unix_timestamp() {
+        return Ok(Turn::Held);
+    }
+    // Its sender died holding it: take it over (one delivery wins).
+    let previous = existing.string("claim")?.to_owned();
+    match app
+        .store
+        .write(put(Condition::Equals("claim".into(), previous.into())))
+        .await
+    {
+        Ok(()) => Ok(Turn::Send(claim)),
+        Err(StoreError::ConditionFailed) => Ok(Turn::Held),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// Sends a notification to each recipient who has not had it yet, then
-/// marks it delivered. Safe to call again for the same notification.
+/// marks it delivered. Safe to call again for the same notification, and
+/// from several deliveries at once.
 /// Recipients are independent: one failing address neither stops the
 /// others nor, if the mail service refuses it for good, blocks the rest
-/// forever (it is logged and skipped); a passing failure leaves the
-/// notification pending for another try.
+/// forever (it is logged and skipped); a passing failure, or a mail another
+/// delivery is still sending, leaves the notification pending for another try.
 pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
     let expires_at = (app.clock.now() + KEEP).unix_timestamp();
     let mut retry: Option<crate::Error> = None;
     for recipient in &notification.recipients {
-        let Some(message) = compose(app, notification, recipient) else {
+        let Some(mut message) = compose(app, notification, recipient) else {
             continue;
         };
         let key = model::sent_key(&notification.id, &recipient.email);
-        let claim = Write::Put {
-            item: Item::new(key.pk.clone(), key.sk.clone())
-                .with(model::ENTITY, "sent")
-                .with(crate::store::EXPIRES_AT, expires_at),
-            condition: Some(Condition::NotExists),
+        let claim = match take_turn(app, &key, expires_at).await? {
+            Turn::Send(claim) => claim,
+            Turn::Done => continue,
+            Turn::Held => {
+                retry.get_or_insert(crate::Error::Conflict(
+                    "another delivery is sending this notification".into(),
+                ));
+                continue;
+            }
         };
-        match app.store.write(claim).await {
-            Ok(()) => {}
-            // Sent before (a repeated delivery): never twice.
-            Err(StoreError::ConditionFailed) => continue,
-            Err(other) => return Err(other.into()),
-        }
+        message.message_id = Some(message_id(&notification.id, &recipient.email));
+        let confirm = |state: &str| Write::Update {
+            key: key.clone(),
+            set: serde_json::Map::from_iter([("state".to_owned(), state.into())]),
+            remove: vec![],
+            condition: Some(Condition::Equals("claim".into(), claim.clone().into())),
+        };
         match app.mailer.send(&message).await {
             Ok(()) => {}
             Err(crate::mail::MailError::Rejected(reason)) => {
@@ -293,9 +372,24 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
             }
             Err(err) => {
                 // Release the claim so the next try sends it.
-                app.store.write(Write::Delete { key, condition: None }).await?;
+                app.store
+                    .write(Write::Delete {
+                        key,
+                        condition: Some(Condition::Equals("claim".into(), claim.into())),
+                    })
+                    .await
+                    .or_else(|e| match e {
+                        StoreError::ConditionFailed => Ok(()),
+                        other => Err(other),
+                    })?;
                 retry.get_or_insert(err.into());
+                continue;
             }
+        }
+        // Sent (or refused for good): never again. If this write is lost the
+        // lease runs out and the mail goes once more, with the same id.
+        if let Err(err) = app.store.write(confirm("sent")).await {
+            tracing::warn!(error = %err, id = %notification.id, "sent, but not confirmed; it may be sent once more");
         }
     }
     if let Some(err) = retry {

@@ -17,6 +17,10 @@ pub struct Message {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A stable id (without the angle brackets) when sending the same
+    /// message again must be recognisable as the same: a notification
+    /// resent after a crash. `None`: the adapter makes one up.
+    pub message_id: Option<String>,
 }
 
 impl Message {
@@ -34,6 +38,7 @@ impl Message {
             subject: i18n::render(language, subject, args),
             html: to_html(&text, language),
             text,
+            message_id: None,
         }
     }
 }

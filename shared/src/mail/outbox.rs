@@ -26,25 +26,47 @@ impl OutboxMailer {
     }
 }
 
-/// RFC 2047 encoding for header values that are not plain ASCII.
+/// The longest raw UTF-8 chunk one encoded-word carries: base64 of 42
+/// bytes is 56 characters, plus `=?utf-8?B?` and `?=`, 68 ≤ 75 (RFC 2047),
+/// so even the first line (`Subject: ` and a word) stays within 78.
+const ENCODED_WORD_BYTES: usize = 42;
+
+/// A header value as RFC 5322 wants it: short plain ASCII as is; anything
+/// else as RFC 2047 encoded-words of at most 75 characters, one per folded
+/// line, split only between characters.
 fn header_value(value: &str) -> String {
-    if value.is_ascii() && !value.contains(['\r', '\n']) {
-        value.to_owned()
-    } else {
-        format!(
-            "=?utf-8?B?{}?=",
-            STANDARD.encode(value.replace(['\r', '\n'], " "))
-        )
+    let value = value.replace(['\r', '\n'], " ");
+    if value.is_ascii() && value.len() <= 60 {
+        return value;
     }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in value.chars() {
+        if chunk.len() + c.len_utf8() > ENCODED_WORD_BYTES {
+            words.push(format!("=?utf-8?B?{}?=", STANDARD.encode(&chunk)));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?utf-8?B?{}?=", STANDARD.encode(&chunk)));
+    }
+    words.join("\r\n ")
 }
 
-/// The message as RFC 5322 / MIME text.
+/// The message as RFC 5322 / MIME text; `id` is its Message-ID without
+/// the angle brackets.
 pub fn render_eml(from: &str, message: &Message, id: &str, date: OffsetDateTime) -> String {
-    let boundary = format!("=_servicedesk_{id}");
+    let boundary = format!(
+        "=_servicedesk_{}",
+        crate::secret::digest(&format!("{id}{}", date.unix_timestamp_nanos()))
+            .get(..16)
+            .unwrap_or_default()
+    );
     let to: Vec<&str> = message.to.iter().map(|e| e.as_str()).collect();
     let date = date.format(&Rfc2822).unwrap_or_default();
     format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@servicedesk.local>\r\n\
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}>\r\n\
          MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n\
          Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n\
          --{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
@@ -61,13 +83,17 @@ pub fn render_eml(from: &str, message: &Message, id: &str, date: OffsetDateTime)
 impl Mailer for OutboxMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
         let now = OffsetDateTime::now_utc();
-        let id = uuid::Uuid::now_v7().to_string();
+        let file_id = uuid::Uuid::now_v7().to_string();
+        let id = message
+            .message_id
+            .clone()
+            .unwrap_or_else(|| format!("{file_id}@servicedesk.local"));
         let eml = render_eml(&self.from, message, &id, now);
         let unavailable =
             |e: std::io::Error| MailError::Unavailable(format!("outbox {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir).await.map_err(unavailable)?;
         // Written under a temporary name, then renamed: readers never see half a message.
-        let name = format!("{}-{id}.eml", now.unix_timestamp_nanos());
+        let name = format!("{}-{file_id}.eml", now.unix_timestamp_nanos());
         let partial = self.dir.join(format!(".{name}.partial"));
         tokio::fs::write(&partial, eml).await.map_err(unavailable)?;
         tokio::fs::rename(&partial, self.dir.join(name))
@@ -91,6 +117,7 @@ mod tests {
             subject: "Réinitialisez".into(),
             text: "line one\nline two".into(),
             html: "<p>line one</p>".into(),
+            message_id: None,
         };
         mailer.send(&message).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
@@ -105,6 +132,7 @@ mod tests {
             "Subject: =?utf-8?B?{}?=",
             STANDARD.encode("Réinitialisez")
         )));
+        assert!(eml.contains("Message-ID: <") && eml.contains("@servicedesk.local>\r\n"));
         assert!(eml.contains("Auto-Submitted: auto-generated"));
         assert!(
             eml.contains("Content-Type: text/plain; charset=utf-8")
@@ -112,5 +140,39 @@ mod tests {
         );
         assert!(eml.contains("line one\r\nline two"));
         assert!(eml.trim_end().ends_with("--"));
+    }
+
+    #[test]
+    fn long_headers_fold_into_short_encoded_words() {
+        let subject = format!(
+            "[T20261122.0001] {}",
+            "Écran noir après la mise à jour ".repeat(30)
+        );
+        let message = Message {
+            to: vec![Email::parse("ann@example.com").unwrap()],
+            subject: subject.clone(),
+            text: "x".into(),
+            html: "x".into(),
+            message_id: Some("n1.abc@servicedesk".into()),
+        };
+        let eml = render_eml(
+            "desk@example.com",
+            &message,
+            "n1.abc@servicedesk",
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        let head = eml.split("\r\n\r\n").next().unwrap();
+        for line in head.split("\r\n") {
+            assert!(line.len() <= 78, "a {}-character header line: {line}", line.len());
+        }
+        assert!(head.contains("Message-ID: <n1.abc@servicedesk>"));
+        // Every encoded-word is at most 75 characters and they decode to the subject.
+        let mut decoded = Vec::new();
+        for word in head.split_whitespace().filter(|w| w.starts_with("=?utf-8?B?")) {
+            assert!(word.len() <= 75, "{}-character encoded-word", word.len());
+            let b64 = word.trim_start_matches("=?utf-8?B?").trim_end_matches("?=");
+            decoded.extend(STANDARD.decode(b64).unwrap());
+        }
+        assert_eq!(String::from_utf8(decoded).unwrap(), subject);
     }
 }

@@ -38,9 +38,25 @@ fn content(data: &str) -> Result<Content, MailError> {
         .map_err(|e| MailError::Rejected(e.to_string()))
 }
 
+fn header(name: &str, value: &str) -> Result<MessageHeader, MailError> {
+    MessageHeader::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .map_err(|e| MailError::Rejected(e.to_string()))
+}
+
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
+        // Tells auto-responders not to answer (mail loop protection).
+        let mut headers = vec![header("Auto-Submitted", "auto-generated")?];
+        // SES replaces any Message-ID with its own, so the stable id of a
+        // notification mail (the same when it is sent again after a crash)
+        // travels in a header of ours.
+        if let Some(id) = &message.message_id {
+            headers.push(header("X-Servicedesk-Message-Id", &format!("<{id}>"))?);
+        }
         let simple = SesMessage::builder()
             .subject(content(&message.subject)?)
             .body(
@@ -49,14 +65,7 @@ impl Mailer for SesMailer {
                     .html(content(&message.html)?)
                     .build(),
             )
-            // Tells auto-responders not to answer (mail loop protection).
-            .headers(
-                MessageHeader::builder()
-                    .name("Auto-Submitted")
-                    .value("auto-generated")
-                    .build()
-                    .map_err(|e| MailError::Rejected(e.to_string()))?,
-            )
+            .set_headers(Some(headers))
             .build();
         let result = self
             .client
