@@ -780,6 +780,147 @@ async fn concurrent_notes_are_all_kept(store: Arc<dyn ItemStore>) {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order");
 }
 
+/// The statuses of `n` copies of `event` sent at once.
+async fn all_at_once(d: &Arc<Desk>, events: Vec<Value>) -> Vec<u16> {
+    let tasks: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let d = d.clone();
+            tokio::spawn(async move { invoke(&d.desk.app, event).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses.sort();
+    statuses
+}
+
+/// Every access key mailed since the last look.
+fn mailed_keys(d: &Desk) -> Vec<String> {
+    d.desk
+        .mail
+        .take()
+        .iter()
+        .filter(|m| m.text.contains("/access#key="))
+        .map(|m| common::link_secret(m, "access", "key"))
+        .collect()
+}
+
+/// From its own source, so these checks do not add to the race's misses.
+async fn key_status(d: &Desk, name: &str, key: &str) -> u16 {
+    let event = common::lambda::from_source(fill(event(name), &[("KEY", key)]), "198.51.100.9");
+    invoke(&d.desk.app, event).await.status
+}
+
+async fn a_removed_address_keeps_no_key_whatever_races_it(store: Arc<dyn ItemStore>) {
+    let d = Arc::new(desk(store).await);
+    d.open_ticket().await;
+    let first = d.share_with("partner@example.net").await;
+
+    // Eight rotations of one key at once: one wins, one key works after.
+    let rotations = (0..8)
+        .map(|_| fill(event("access-key-rotate"), &[("KEY", &first)]))
+        .collect();
+    let statuses = all_at_once(&d, rotations).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 202 || *s == 404), "{statuses:?}");
+    let mailed = mailed_keys(&d);
+    assert_eq!(mailed.len(), 1, "one new link is mailed");
+    assert_eq!(key_status(&d, "access-key-view", &first).await, 404);
+    let current = mailed[0].clone();
+    assert_eq!(key_status(&d, "access-key-view", &current).await, 200);
+
+    // Rotations racing the removal: whichever lands first, nothing the
+    // address holds works after the removal answered.
+    let mut remove = with_token(event("update-ticket-remove-participant"), Some(&d.ann));
+    remove["pathParameters"]["email"] = "partner@example.net".into();
+    remove["rawPath"] = format!("/tickets/{NUMBER}/participants/partner%40example.net").into();
+    let mut racing: Vec<Value> = (0..6)
+        .map(|_| fill(event("access-key-rotate"), &[("KEY", &current)]))
+        .collect();
+    racing.insert(3, remove);
+    let statuses = all_at_once(&d, racing).await;
+    assert!(statuses.contains(&200), "the removal went through: {statuses:?}");
+    let mut held = mailed_keys(&d);
+    held.push(current);
+    held.push(first);
+    // Written after the removal: never readable with any of those keys.
+    assert_eq!(
+        d.note(&d.sam, json!({"text": "After the removal"})).await.status,
+        201
+    );
+    for key in &held {
+        assert_eq!(
+            key_status(&d, "access-key-view", key).await,
+            404,
+            "a removed address's key still opens the ticket"
+        );
+        assert_eq!(
+            key_status(&d, "access-key-note", key).await,
+            404,
+            "a removed address's key still adds notes"
+        );
+    }
+}
+
+/// A sender killed between claiming a mail and confirming it: the mail is
+/// not lost; once the claim's lease runs out another delivery sends it,
+/// with the Message-ID the first try had. Two deliveries at once send it once.
+async fn a_mail_whose_sender_died_is_sent_again(store: Arc<dyn ItemStore>) {
+    use servicedesk_shared::store::{Item, Write, model};
+    let d = Arc::new(desk(store.clone()).await);
+    d.open_ticket().await;
+    d.deliver().await;
+    d.note(&d.sam, json!({"text": "We ordered a part."})).await;
+    let id = pending_id(&d).await;
+    let ann = Email::parse("ann@acme.example").unwrap();
+    let now = servicedesk_shared::clock::Clock::now(d.desk.clock.as_ref());
+    let key = model::sent_key(&id, &ann);
+    let dead_claim = Item::new(key.pk, key.sk)
+        .with("entity", "sent")
+        .with("state", "sending")
+        .with("claim", "dead-sender")
+        .with(
+            "lease_until",
+            (now + d.desk.app.settings.delivery_lease).unix_timestamp(),
+        )
+        .with("expires_at", (now + time::Duration::days(1)).unix_timestamp());
+    store
+        .write(Write::Put {
+            item: dead_claim,
+            condition: None,
+        })
+        .await
+        .unwrap();
+
+    // While the lease runs, nobody sends it twice; it stays pending.
+    assert_eq!(notify::deliver_pending(&d.desk.app, 10).await.unwrap(), 0);
+    assert!(d.desk.mail.take().is_empty());
+    assert_eq!(pending_id(&d).await, id);
+
+    d.desk
+        .clock
+        .advance(d.desk.app.settings.delivery_lease + time::Duration::seconds(1));
+    let rounds: Vec<_> = (0..4)
+        .map(|_| {
+            let d = d.clone();
+            tokio::spawn(async move { notify::deliver_pending(&d.desk.app, 10).await.unwrap() })
+        })
+        .collect();
+    for round in rounds {
+        round.await.unwrap();
+    }
+    let sent = d.desk.mail.take();
+    assert_eq!(to(&sent), ["ann@acme.example"], "sent again, once");
+    assert_eq!(
+        sent[0].message_id.as_deref(),
+        Some(notify::message_id(&id, &ann).as_str())
+    );
+    assert!(d.deliver().await.is_empty(), "and no longer pending");
+}
+
 on_both_backends!(
     a_customer_and_support_hold_a_conversation,
     sharing_and_privacy,
@@ -789,4 +930,6 @@ on_both_backends!(
     concurrent_notes_are_all_kept,
     people_who_opted_out_get_no_update_emails,
     second_review_findings_stay_fixed,
+    a_removed_address_keeps_no_key_whatever_races_it,
+    a_mail_whose_sender_died_is_sent_again,
 );

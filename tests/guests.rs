@@ -551,6 +551,93 @@ async fn review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
     assert_eq!(titles.len(), 1);
 }
 
+/// The answers to `events` sent all at once.
+async fn all_at_once(desk: &Arc<TestApp>, events: Vec<Value>) -> Vec<Answer> {
+    let tasks: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let desk = desk.clone();
+            tokio::spawn(async move { invoke(&desk.app, event).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
+fn count(answers: &[Answer], status: u16) -> usize {
+    answers.iter().filter(|a| a.status == status).count()
+}
+
+async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
+    let desk = Arc::new(testing::test_app(store));
+
+    // A new address's first two requests at the same moment: both are
+    // taken, filed under one guest, numbered without a gap.
+    let mut firsts = Vec::new();
+    for _ in 0..2 {
+        firsts.push(submission(&desk, json!({})).await);
+    }
+    let answers = all_at_once(&desk, firsts).await;
+    assert_eq!(
+        count(&answers, 202),
+        2,
+        "{:?}",
+        answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+    );
+    let mut keys: Vec<String> = desk.mail.take().iter().map(key_in).collect();
+    assert_eq!(keys.len(), 2);
+    let mut numbers = Vec::new();
+    let mut requesters = Vec::new();
+    for key in &keys {
+        let seen = view(&desk, key).await;
+        numbers.push(seen.body["number"].as_str().unwrap().to_owned());
+        requesters.push(seen.body["requester_id"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+    assert_eq!(numbers, ["T20261122.0001", "T20261122.0002"]);
+    assert_eq!(requesters[0], requesters[1], "one guest id per address");
+
+    // Eight more at once: the hourly limit of five per address holds.
+    let mut more = Vec::new();
+    for _ in 0..8 {
+        more.push(submission(&desk, json!({})).await);
+    }
+    let answers = all_at_once(&desk, more).await;
+    assert_eq!(count(&answers, 202), 3, "five an hour in all");
+    assert_eq!(count(&answers, 429), 5);
+    desk.mail.take();
+
+    // Eight rotations of one key at once: one new key, and it alone works.
+    let key = keys.remove(0);
+    let rotations = (0..8)
+        .map(|_| from_source(fill(event("access-key-rotate"), &[("KEY", &key)]), "203.0.113.50"))
+        .collect();
+    let answers = all_at_once(&desk, rotations).await;
+    assert_eq!(count(&answers, 202), 1);
+    assert_eq!(count(&answers, 404), 7);
+    let mailed: Vec<String> = desk.mail.take().iter().map(key_in).collect();
+    assert_eq!(mailed.len(), 1);
+    assert_eq!(view(&desk, &mailed[0]).await.status, 200);
+    assert_eq!(view(&desk, &key).await.status, 404);
+
+    // Thirty unknown keys from one network at once: twenty are looked up.
+    let guesses = (0..30)
+        .map(|i| {
+            let guess = format!("{i:0>43}");
+            from_source(
+                fill(event("access-key-view"), &[("KEY", &guess)]),
+                "198.51.100.77",
+            )
+        })
+        .collect();
+    let answers = all_at_once(&desk, guesses).await;
+    assert_eq!(count(&answers, 404), access::MISSES_PER_SOURCE as usize);
+    assert_eq!(count(&answers, 429), 30 - access::MISSES_PER_SOURCE as usize);
+}
+
 on_both_backends!(
     review_findings_stay_fixed,
     guest_submits_follows_comments_and_rotates,
@@ -559,4 +646,5 @@ on_both_backends!(
     a_key_opens_one_ticket_and_nothing_else,
     a_key_expires_thirty_days_after_closing,
     a_guest_who_creates_an_account_keeps_their_tickets,
+    limits_and_keys_hold_under_concurrency,
 );

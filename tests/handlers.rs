@@ -399,6 +399,62 @@ async fn bad_input_gets_a_problem_naming_the_field_and_stores_nothing() {
             Some("product"),
         ),
         ("an array, not an object", json!([1, 2]), 422, Some("body")),
+        // Single-line fields hold one line, displayed as it reads.
+        (
+            "line break in the title",
+            with("title", json!("Printer\nBcc: x")),
+            422,
+            Some("title"),
+        ),
+        (
+            "carriage return in the product",
+            with("product", json!("a\rb")),
+            422,
+            Some("product"),
+        ),
+        (
+            "tab in the serial number",
+            with("serial_number", json!("a\tb")),
+            422,
+            Some("serial_number"),
+        ),
+        (
+            "line break in the contact name",
+            with("contact_name", json!("Ann\nB")),
+            422,
+            Some("contact_name"),
+        ),
+        (
+            "line break in the phone",
+            with("contact_phone", json!("1\n2")),
+            422,
+            Some("contact_phone"),
+        ),
+        (
+            "bidi override in the title",
+            with("title", json!("invoice\u{202e}fdp.exe")),
+            422,
+            Some("title"),
+        ),
+        (
+            "bidi isolate in the title",
+            with("title", json!("a\u{2066}b")),
+            422,
+            Some("title"),
+        ),
+        // One address, never a list a mail header would read as two.
+        (
+            "two addresses as one",
+            with("contact_email", json!("spy@evil.example,victim")),
+            422,
+            Some("contact_email"),
+        ),
+        (
+            "a display name",
+            with("contact_email", json!("Ann <ann@acme.example>")),
+            422,
+            Some("contact_email"),
+        ),
     ];
     for (what, body, status, field) in cases {
         let answer = invoke(&org.app, with_token(create_event(&body), Some(&org.ann))).await;

@@ -128,6 +128,11 @@ async fn concurrent_duplicates_open_one_ticket(store: Arc<dyn ItemStore>) {
         "every answer names the same ticket: {numbers:?}"
     );
     assert_eq!(d.my_numbers(&d.ann).await, numbers);
+    // The duplicates waited for the first one instead of drawing numbers:
+    // the day's sequence stays gap-free.
+    assert_eq!(numbers, ["T20261122.0001"]);
+    let next = d.open(&d.ann, None, &ticket("Next")).await;
+    assert_eq!(next.body["number"], "T20261122.0002");
 }
 
 async fn bad_keys_are_refused_before_anything_is_stored(store: Arc<dyn ItemStore>) {
@@ -213,9 +218,59 @@ async fn a_retried_note_is_added_once(store: Arc<dyn ItemStore>) {
     );
 }
 
+/// A request that died holding its claim (killed between claiming the key
+/// and storing its ticket) leaves a claim without a result: the same
+/// request is told it is in progress until the lease runs out, then it is
+/// done afresh.
+async fn a_crashed_claim_is_taken_over_after_its_lease(store: Arc<dyn ItemStore>) {
+    use servicedesk_shared::idempotency::LEASE;
+    use servicedesk_shared::store::{Write, model};
+    let d = desk(store.clone());
+    let body = ticket("Crashed");
+    let now = servicedesk_shared::clock::Clock::now(d.desk.clock.as_ref());
+    let id = servicedesk_shared::secret::digest("ann\nopen-ticket\ncrash-key");
+    let orphan = model::idempotency_item(
+        &id,
+        &model::IdempotencyRecord {
+            fingerprint: servicedesk_shared::secret::digest(&body.to_string()),
+            claim: "dead-request".into(),
+            lease_until: (now + LEASE).unix_timestamp(),
+            result: None,
+            expires_at: (now + Duration::hours(24)).unix_timestamp(),
+        },
+    );
+    store
+        .write(Write::Put {
+            item: orphan,
+            condition: None,
+        })
+        .await
+        .unwrap();
+    let waiting = d.open(&d.ann, Some("crash-key"), &body).await;
+    assert_eq!(waiting.status, 409, "{}", waiting.body);
+    assert!(
+        waiting.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("retry in a moment")
+    );
+    d.desk.clock.advance(LEASE + Duration::seconds(1));
+    let ann = testing::token(&d.desk.app, &testing::customer("ann", "acme"));
+    let taken_over = d.open(&ann, Some("crash-key"), &body).await;
+    assert_eq!(taken_over.status, 201, "{}", taken_over.body);
+    assert!(!replayed(&taken_over));
+    assert_eq!(
+        taken_over.body["number"], "T20261122.0001",
+        "no number was drawn while it waited"
+    );
+    let replay = d.open(&ann, Some("crash-key"), &body).await;
+    assert!(replayed(&replay));
+}
+
 on_both_backends!(
     a_retried_request_opens_one_ticket,
     a_retried_note_is_added_once,
     concurrent_duplicates_open_one_ticket,
     bad_keys_are_refused_before_anything_is_stored,
+    a_crashed_claim_is_taken_over_after_its_lease,
 );

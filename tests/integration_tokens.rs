@@ -333,6 +333,65 @@ async fn expired_tokens_never_hide_new_ones(store: Arc<dyn ItemStore>) {
     assert_eq!(listed.body["tokens"][0]["name"], "Current");
 }
 
+async fn statuses_at_once(d: &Arc<Desk>, bearer: &str, bodies: Vec<Value>) -> Vec<u16> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (d, bearer) = (d.clone(), bearer.to_owned());
+            tokio::spawn(async move { d.create(&bearer, body).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+async fn limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
+    let d = Arc::new(Desk::new(store).await);
+    // Ten wrong passwords at once: five are checked, the rest wait.
+    let ann = d.session("demo-ann");
+    let guesses = (0..10)
+        .map(|n| json!({"name": "x", "current_password": format!("guess-{n}")}))
+        .collect();
+    let statuses = statuses_at_once(&d, &ann, guesses).await;
+    assert_eq!(count(&statuses, 400), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 5, "{statuses:?}");
+
+    // Eight tokens, then five creations at once (as many password checks as
+    // may run at once): two more tokens, the cap of ten holds.
+    let sam = d.session("demo-sam");
+    let create = |n: usize| json!({"name": format!("token {n}"), "current_password": SAM_PASSWORD});
+    for n in 0..8 {
+        assert_eq!(d.create(&sam, create(n)).await.status, 201);
+    }
+    let statuses = statuses_at_once(&d, &sam, (8..13).map(create).collect()).await;
+    assert_eq!(count(&statuses, 201), 2, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), 3, "{statuses:?}");
+    let listed = d.call("account-list-tokens", &sam, None).await;
+    assert_eq!(listed.body["tokens"].as_array().unwrap().len(), 10);
+}
+
+async fn ids_that_cannot_be_stored_are_not_found(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let ann = d.session("demo-ann");
+    for id in ["\u{0}", "a\u{0}b", "line\nbreak", &"x".repeat(5000)] {
+        let mut request = with_token(event("account-revoke-token"), Some(&ann));
+        request["pathParameters"]["id"] = id.into();
+        let answer = invoke(&d.desk.app, request).await;
+        assert_eq!(answer.status, 404, "{id:?}: {}", answer.body);
+        assert_eq!(
+            answer.headers["content-type"], "application/problem+json",
+            "{id:?}"
+        );
+    }
+}
+
 on_both_backends!(
     a_token_acts_as_its_owner_until_revoked,
     a_token_is_its_owners_alone,
@@ -340,4 +399,6 @@ on_both_backends!(
     tokens_end_with_a_password_change_and_never_administer,
     tokens_expire_and_are_limited,
     expired_tokens_never_hide_new_ones,
+    limits_hold_under_concurrency,
+    ids_that_cannot_be_stored_are_not_found,
 );

@@ -173,6 +173,54 @@ async fn errors_are_problem_documents_and_the_web_front_end_is_served() {
 }
 
 #[tokio::test]
+async fn refusals_are_problems_and_bad_path_values_never_look_like_outages() {
+    let (url, _) = start().await;
+    let client = reqwest::Client::new();
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let is_problem =
+        |answer: &reqwest::Response| answer.headers()["content-type"] == "application/problem+json";
+    // A NUL (or a line break) in a path id: not found, never "retry".
+    for id in ["%00", "a%00b", "x%0Ay", &"x".repeat(400)] {
+        let answer = client
+            .delete(format!("{url}/account/tokens/{id}"))
+            .bearer_auth(&ann)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404, "{id}");
+        assert!(is_problem(&answer), "{id}");
+    }
+    let answer = client
+        .get(format!("{url}/tickets?q=a%00b"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["field"], "q");
+
+    // What the portal refuses before any handler runs is a problem too.
+    let long = client
+        .get(format!("{url}/tickets?q={}", "x".repeat(server::MAX_URI_BYTES)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(long.status(), 414);
+    assert!(is_problem(&long));
+    let body: Value = long.json().await.unwrap();
+    assert_eq!(body["status"], 414);
+    let big = client
+        .get(format!("{url}/tickets"))
+        .header("x-filler", "y".repeat(server::MAX_HEADER_BYTES))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 431);
+    assert!(is_problem(&big));
+}
+
+#[tokio::test]
 async fn demo_data_is_created_once() {
     let (app, _, _) = testing::app(common::embedded().await.unwrap());
     assert!(demo::seed(&app).await.unwrap(), "first start creates the demo");
