@@ -26,6 +26,7 @@ struct Options {
     data_dir: PathBuf,
     web_dir: PathBuf,
     delivery_lease: time::Duration,
+    mail_latency: std::time::Duration,
 }
 
 fn options() -> Result<Options, String> {
@@ -66,11 +67,20 @@ fn options() -> Result<Options, String> {
                 format!("SERVICEDESK_DELIVERY_LEASE_SECONDS must be 1 to 65535 seconds, got {raw}")
             })?,
     };
+    // And simulate a mail service that takes its time.
+    let mail_latency = match env("SERVICEDESK_MAIL_LATENCY_MS") {
+        None => std::time::Duration::ZERO,
+        Some(raw) => raw
+            .parse::<u16>()
+            .map(|ms| std::time::Duration::from_millis(u64::from(ms)))
+            .map_err(|_| format!("SERVICEDESK_MAIL_LATENCY_MS must be 0 to 65535 milliseconds, got {raw}"))?,
+    };
     Ok(Options {
         addr: SocketAddr::new(ip, port),
         data_dir: data_dir.into(),
         web_dir: web_dir.into(),
         delivery_lease,
+        mail_latency,
     })
 }
 
@@ -133,10 +143,10 @@ async fn run() -> Result<(), String> {
     let app = Arc::new(App::new(
         Adapters {
             store: Arc::new(store),
-            mailer: Arc::new(OutboxMailer::new(
-                &outbox,
-                "Service desk <desk@servicedesk.local>",
-            )),
+            mailer: Arc::new(
+                OutboxMailer::new(&outbox, "Service desk <desk@servicedesk.local>")
+                    .with_latency(options.mail_latency),
+            ),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
             blobs: blobs.clone(),

@@ -841,11 +841,47 @@ async fn a_removed_address_keeps_no_key_whatever_races_it(store: Arc<dyn ItemSto
         .map(|_| fill(event("access-key-rotate"), &[("KEY", &current)]))
         .collect();
     racing.insert(3, remove);
+    // What a lost race used to leave: a second working key of the same
+    // person that the removal does not know of.
+    let stray = "s".repeat(43);
+    {
+        use servicedesk_shared::store::{Item, Write, model};
+        let number: servicedesk_shared::domain::TicketNumber = NUMBER.parse().unwrap();
+        let partner = Email::parse("partner@example.net").unwrap();
+        let pointer = d
+            .desk
+            .app
+            .store
+            .get(&model::invitee_key(&number, &partner))
+            .await
+            .unwrap()
+            .unwrap();
+        let digest = servicedesk_shared::secret::digest(&stray);
+        let key = model::access_key_key(&digest);
+        let item = Item::new(key.pk, key.sk)
+            .with("entity", "access_key")
+            .with("digest", digest.as_str())
+            .with("ticket", NUMBER)
+            .with("acting_as", pointer.string("acting_as").unwrap())
+            .with("email", "partner@example.net")
+            .with("language", "en");
+        d.desk
+            .app
+            .store
+            .write(Write::Put {
+                item,
+                condition: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(key_status(&d, "access-key-view", &stray).await, 200);
     let statuses = all_at_once(&d, racing).await;
     assert!(statuses.contains(&200), "the removal went through: {statuses:?}");
     let mut held = mailed_keys(&d);
     held.push(current);
     held.push(first);
+    held.push(stray);
     // Written after the removal: never readable with any of those keys.
     assert_eq!(
         d.note(&d.sam, json!({"text": "After the removal"})).await.status,

@@ -429,3 +429,130 @@ async fn attachments_upload_and_download_through_the_local_blob_endpoint() {
     assert_eq!(late.status(), 403);
     assert!(late.text().await.unwrap().contains("expired"));
 }
+
+/// The portal as `cargo run` starts it, on `data`, as a child process.
+fn start_portal(data: &std::path::Path, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_servicedesk"))
+        .args(["--data-dir", data.to_str().unwrap(), "--port", &port.to_string()])
+        // An interrupted mail waits this long before it is sent again.
+        .env("SERVICEDESK_DELIVERY_LEASE_SECONDS", "1")
+        // A mail service that takes a while: kills land between a mail's
+        // claim and its sending, where a lost mail would hide.
+        .env("SERVICEDESK_MAIL_LATENCY_MS", "25")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the portal")
+}
+
+async fn wait_until_up(client: &reqwest::Client, url: &str) {
+    for _ in 0..200 {
+        if client.get(format!("{url}/announcements")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the portal did not start at {url}");
+}
+
+/// The texts of every mail in the outbox folder, whole files.
+fn outbox_mails(data: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(data.join("outbox"))
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// kill -9 of the portal at random moments while notes are written and
+/// mailed, eight times over: after the last restart every note stored on
+/// the ticket has reached the requester's outbox at least once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stored_notification_is_mailed_despite_kill_9_at_any_point() {
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut portal = start_portal(data.path(), port);
+    wait_until_up(&client, &url).await;
+    let ann = token(&client, &url, "ann@acme.example").await;
+    let sam = token(&client, &url, "sam@support.example").await;
+    let number = open_ticket(&client, &url, &ann, "Crash me").await;
+
+    // A different moment each run and each round: what the clock says.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut next_delay = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        30 + (seed >> 33) % 600
+    };
+    for round in 0..8 {
+        let writers: Vec<_> = (0..12)
+            .map(|i| {
+                let (client, url, sam, number) = (client.clone(), url.clone(), sam.clone(), number.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(i * 15)).await;
+                    // Killed mid-request is fine: stored or not, the check below reads the ticket.
+                    let _ = client
+                        .post(format!("{url}/tickets/{number}/notes"))
+                        .bearer_auth(&sam)
+                        .json(&json!({"text": format!("crash-note-{round}-{i}")}))
+                        .send()
+                        .await;
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(next_delay())).await;
+        portal.kill().expect("kill -9");
+        portal.wait().unwrap();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        portal = start_portal(data.path(), port);
+        wait_until_up(&client, &url).await;
+    }
+
+    let ticket = get_json(&client, format!("{url}/tickets/{number}"), &sam).await;
+    let stored: Vec<String> = ticket["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .filter(|t| t.starts_with("crash-note-"))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        stored.len() >= 5,
+        "some notes were stored before the kills: {stored:?}"
+    );
+    let mut missing = stored.clone();
+    for _ in 0..200 {
+        let mails: Vec<String> = outbox_mails(data.path())
+            .into_iter()
+            .filter(|m| m.contains("To: ann@acme.example"))
+            .collect();
+        missing.retain(|note| !mails.iter().any(|m| m.contains(&format!("{note}\r\n"))));
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    portal.kill().unwrap();
+    portal.wait().unwrap();
+    assert!(
+        missing.is_empty(),
+        "stored but never mailed: {missing:?} of {}",
+        stored.len()
+    );
+}

@@ -15,6 +15,7 @@ use super::{MailError, Mailer, Message};
 pub struct OutboxMailer {
     dir: PathBuf,
     from: String,
+    latency: std::time::Duration,
 }
 
 impl OutboxMailer {
@@ -22,7 +23,15 @@ impl OutboxMailer {
         Self {
             dir: dir.into(),
             from: from.into(),
+            latency: std::time::Duration::ZERO,
         }
+    }
+
+    /// Takes this long per message, as a real mail service does: crash
+    /// tests widen the moment between claiming a mail and sending it.
+    pub fn with_latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = latency;
+        self
     }
 }
 
@@ -82,6 +91,7 @@ pub fn render_eml(from: &str, message: &Message, id: &str, date: OffsetDateTime)
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
+        tokio::time::sleep(self.latency).await;
         let now = OffsetDateTime::now_utc();
         let file_id = uuid::Uuid::now_v7().to_string();
         let id = message
