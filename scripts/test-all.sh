@@ -19,7 +19,7 @@ started=$SECONDS
 
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
-step "Python test tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator) in $CACHE/venv"
+step "Python test tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator, schemathesis) in $CACHE/venv"
 stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
@@ -120,6 +120,9 @@ done
 PORTAL_URL="http://127.0.0.1:$portal_port" OUTBOX="$browser_data/outbox" SHOTS="$CARGO_TARGET_DIR/browser-shots" \
   node tests/browser/journeys.mjs
 echo "screenshots: $CARGO_TARGET_DIR/browser-shots"
+
+step "Schemathesis (every check) against the portal, from web/openapi.yaml, 10 examples per operation"
+scripts/schemathesis.sh "http://127.0.0.1:$portal_port" 10
 
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }

@@ -232,3 +232,51 @@ fn routes_that_authenticate_declare_bearer_auth_and_the_others_none() {
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[test]
+fn every_kind_of_problem_the_code_answers_is_documented() {
+    use servicedesk_shared::Error;
+    let doc = document();
+    let documented: Vec<&str> = doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+        .as_sequence()
+        .expect("the problem types are listed")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let errors = [
+        Error::invalid("f", "m"),
+        Error::Incorrect {
+            field: "f".into(),
+            message: "m".into(),
+            reason: None,
+        },
+        Error::TooManyRequests {
+            message: "m".into(),
+            retry_after: 1,
+        },
+        Error::BadRequest("m".into()),
+        Error::PayloadTooLarge { limit: 1 },
+        Error::UnsupportedMediaType,
+        Error::Unauthenticated("m".into()),
+        Error::Forbidden("m".into()),
+        Error::NotFound("x"),
+        Error::Conflict("m".into()),
+        Error::Unavailable("m".into()),
+        Error::Internal("m".into()),
+    ];
+    for error in errors {
+        let problem = error.to_problem();
+        assert!(
+            documented.contains(&problem.problem_type.as_str()),
+            "{} is not documented",
+            problem.problem_type
+        );
+    }
+    // Refused by the portal before any handler (as API Gateway would).
+    for slug in ["uri-too-long", "headers-too-large"] {
+        assert!(
+            documented.contains(&format!("https://servicedesk.dev/problems/{slug}").as_str()),
+            "{slug}"
+        );
+    }
+}

@@ -225,9 +225,9 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     if !value.is_object() {
         return Err(Error::invalid("body", "must be a JSON object"));
     }
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    serde_path_to_error::deserialize(whole_numbers_as_integers(value)).map_err(|err| {
         let path = err.path().to_string();
-        let message = err.into_inner().to_string();
+        let message = plain_type_names(&err.into_inner().to_string());
         if path == "." {
             // Missing or unknown top-level fields: serde names them in the message.
             let field = message.split('`').nth(1).unwrap_or("body").to_owned();
@@ -240,6 +240,44 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
             Error::invalid(path, message)
         }
     })
+}
+
+/// JSON has one number type: `1.0` is the integer 1 (as JSON Schema says),
+/// so integer fields take it; `1.5` stays a float and is refused.
+fn whole_numbers_as_integers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers_as_integers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers_as_integers(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// serde names Rust types ("expected u64"); callers read JSON.
+fn plain_type_names(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (rust, json) in [
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected u16", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("integer `", "number `"),
+        ("floating point `", "number `"),
+    ] {
+        out = out.replace(rust, json);
+    }
+    out
 }
 
 /// serde_json appends " at line 1 column 42"; the field name says more.
@@ -330,11 +368,29 @@ pub fn clear_session(response: &mut Response<Body>) {
     set_private_cookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
 }
 
-/// The `{number}` path parameter as a ticket number.
+/// The `{number}` path parameter as a ticket number. A value of the
+/// documented form that still names no possible ticket (the 30th of
+/// February, sequence 0000) is simply unknown: 404, like any other.
 pub fn ticket_number(req: &Request) -> Result<crate::domain::TicketNumber> {
-    path_param(req, "number")?
-        .parse()
-        .map_err(|e| Error::invalid("number", format!("{e}")))
+    let raw = path_param(req, "number")?;
+    raw.parse().map_err(|e| {
+        let documented_form = raw.len() >= 14
+            && raw.starts_with('T')
+            && raw.as_bytes()[9] == b'.'
+            && raw[1..9].bytes().all(|b| b.is_ascii_digit())
+            && raw[10..].bytes().all(|b| b.is_ascii_digit())
+            && (4..=6).contains(&raw[10..].len())
+            && matches!(
+                &raw[5..7],
+                "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+            )
+            && matches!(raw[7..9].parse::<u8>(), Ok(1..=31));
+        if documented_form {
+            Error::NotFound("ticket")
+        } else {
+            Error::invalid("number", format!("{e}"))
+        }
+    })
 }
 
 /// The `limit` query parameter of a paged list.
@@ -367,6 +423,18 @@ pub fn query_flag(req: &Request, name: &'static str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_with_a_point_are_integers() {
+        let value =
+            whole_numbers_as_integers(serde_json::json!({"a": 1.0, "b": [2.0, 2.5], "c": {"d": -3.0}}));
+        assert_eq!(value, serde_json::json!({"a": 1, "b": [2, 2.5], "c": {"d": -3}}));
+        assert!(value["a"].is_u64());
+        assert_eq!(
+            plain_type_names("invalid type: floating point `2.5`, expected u64"),
+            "invalid type: number `2.5`, expected a whole number of 0 or more"
+        );
+    }
 
     #[test]
     fn ipv6_sources_count_per_64_block() {
