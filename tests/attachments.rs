@@ -431,8 +431,39 @@ async fn guests_attach_with_their_key_only(store: Arc<dyn ItemStore>) {
     assert_eq!(invoke(&d.desk.app, forged).await.status, 404);
 }
 
+/// Requests for files at once cannot pass the limit of files per ticket
+/// between them: counting and adding are one step. (On a store that takes
+/// its time, so the requests overlap in every step.)
+async fn the_file_limit_holds_under_concurrency(store: Arc<dyn ItemStore>) {
+    let slow = Arc::new(testing::SlowStore::new(
+        store,
+        std::time::Duration::from_millis(15),
+    ));
+    let d = Arc::new(desk(slow).await);
+    for _ in 0..(attachments::MAX_PER_TICKET - 2) {
+        assert_eq!(d.request(&d.ann, pdf_request(10)).await.status, 201);
+    }
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let d = d.clone();
+            tokio::spawn(async move { d.request(&d.ann, pdf_request(10)).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 6, "{statuses:?}");
+    let files = attachments::of_ticket(&d.desk.app, &NUMBER.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(files.len(), attachments::MAX_PER_TICKET);
+}
+
 on_both_backends!(
     a_customer_attaches_a_file_and_a_colleague_downloads_it,
     refused_uploads,
     guests_attach_with_their_key_only,
+    the_file_limit_holds_under_concurrency,
 );

@@ -208,14 +208,25 @@ fn uploader(actor: &Actor) -> Uploader {
 
 /// The attachments of a ticket (one Query of its partition's prefix).
 pub async fn of_ticket(app: &App, number: &TicketNumber) -> Result<Vec<Attachment>> {
+    Ok(listing(app, number).await?.0)
+}
+
+/// A ticket's attachments and the version of their guard.
+async fn listing(app: &App, number: &TicketNumber) -> Result<(Vec<Attachment>, i64)> {
     let mut query = Query::partition(None, model::ticket_partition(number));
     query.sort_prefix = model::ATTACHMENT_PREFIX.to_owned();
     query.limit = 100;
     let page = app.store.query(&query).await?;
-    page.items
+    let attachments = page
+        .items
         .iter()
+        .filter(|item| !model::is_guard(item, model::ATTACHMENT_PREFIX))
         .map(|item| Ok(model::attachment_from_item(item)?))
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((
+        attachments,
+        model::guard_version(&page.items, model::ATTACHMENT_PREFIX),
+    ))
 }
 
 /// Step 1: a pending attachment and where to upload its bytes.
@@ -258,36 +269,57 @@ pub async fn request_upload(
     if !policy::can_comment_on_ticket(actor, &detail.ticket) {
         return Err(Error::NotFound("ticket"));
     }
-    let existing = of_ticket(app, number).await?;
-    if existing
-        .iter()
-        .filter(|a| a.status != AttachmentStatus::Rejected)
-        .count()
-        >= MAX_PER_TICKET
-    {
-        return Err(Error::Conflict(format!(
-            "a ticket holds at most {MAX_PER_TICKET} files; put more files into one archive (zip)"
-        )));
-    }
-    let now = app.clock.now();
-    let attachment = Attachment {
-        id: app.ids.new_id(),
-        ticket: *number,
-        file_name,
-        content_type,
-        size: request.size,
-        status: AttachmentStatus::Pending,
-        rejected_because: None,
-        internal: request.internal,
-        uploader: uploader(actor),
-        created_at: now,
+    // Counting and adding are one step: the guard moves with each addition,
+    // so parallel requests that counted the same files cannot both add one.
+    let mut attempt = 0;
+    let (attachment, now) = loop {
+        attempt += 1;
+        let (existing, version) = listing(app, number).await?;
+        if existing
+            .iter()
+            .filter(|a| a.status != AttachmentStatus::Rejected)
+            .count()
+            >= MAX_PER_TICKET
+        {
+            return Err(Error::Conflict(format!(
+                "a ticket holds at most {MAX_PER_TICKET} files; put more files into one archive (zip)"
+            )));
+        }
+        let now = app.clock.now();
+        let attachment = Attachment {
+            id: app.ids.new_id(),
+            ticket: *number,
+            file_name: file_name.clone(),
+            content_type: content_type.clone(),
+            size: request.size,
+            status: AttachmentStatus::Pending,
+            rejected_because: None,
+            internal: request.internal,
+            uploader: uploader(actor),
+            created_at: now,
+        };
+        let added = app
+            .store
+            .transact(vec![
+                Write::Put {
+                    item: model::attachment_item(&attachment, Some((now + PENDING_TTL).unix_timestamp()))?,
+                    condition: Some(Condition::NotExists),
+                },
+                model::guard_write(model::attachment_guard_key(number), version),
+            ])
+            .await;
+        match added {
+            Ok(()) => break (attachment, now),
+            Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict)
+                if attempt < 5 => {}
+            Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict) => {
+                return Err(Error::Conflict(
+                    "other files are being added to this ticket right now; try again".into(),
+                ));
+            }
+            Err(err) => return Err(err.into()),
+        }
     };
-    app.store
-        .write(Write::Put {
-            item: model::attachment_item(&attachment, Some((now + PENDING_TTL).unix_timestamp()))?,
-            condition: Some(Condition::NotExists),
-        })
-        .await?;
     let upload = app
         .blobs
         .presign_put(

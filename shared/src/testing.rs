@@ -180,3 +180,65 @@ impl ItemStore for CountingStore {
         self.inner.query(query).await
     }
 }
+
+/// A store wrapper that waits before every request, as a store far away
+/// would: requests sent at once then overlap in every step, so a
+/// read-then-write race that fast local stores hide shows up in tests.
+pub struct SlowStore {
+    inner: Arc<dyn ItemStore>,
+    delay: std::time::Duration,
+}
+
+impl SlowStore {
+    pub fn new(inner: Arc<dyn ItemStore>, delay: std::time::Duration) -> Self {
+        Self { inner, delay }
+    }
+}
+
+#[async_trait::async_trait]
+impl ItemStore for SlowStore {
+    async fn get(
+        &self,
+        key: &crate::store::Key,
+    ) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.get(key).await
+    }
+
+    async fn get_many(
+        &self,
+        keys: &[crate::store::Key],
+    ) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.get_many(keys).await
+    }
+
+    async fn write(&self, write: crate::store::Write) -> Result<(), crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.write(write).await
+    }
+
+    async fn transact(&self, writes: Vec<crate::store::Write>) -> Result<(), crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.transact(writes).await
+    }
+
+    async fn increment(
+        &self,
+        key: &crate::store::Key,
+        attribute: &str,
+        by: i64,
+        expires_at: Option<i64>,
+    ) -> Result<i64, crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.increment(key, attribute, by, expires_at).await
+    }
+
+    async fn query(
+        &self,
+        query: &crate::store::Query,
+    ) -> Result<crate::store::Page, crate::store::StoreError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.query(query).await
+    }
+}

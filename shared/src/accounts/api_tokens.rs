@@ -105,7 +105,7 @@ pub async fn create(app: &App, actor: &Actor, request: NewTokenRequest) -> Resul
                     item: model::api_token_listing_item(&user.id, &token_digest, user.session_epoch, &info)?,
                     condition: Some(Condition::NotExists),
                 },
-                model::api_token_guard_write(&user.id, listing.version),
+                model::guard_write(model::api_token_guard_key(&user.id), listing.version),
             ])
             .await;
         match created {
@@ -143,16 +143,13 @@ async fn listing(app: &App, user: &User) -> Result<Listing> {
     query.sort_prefix = model::API_TOKEN_LISTING_PREFIX.into();
     query.limit = 100;
     let now = app.clock.now();
+    let items = store::query_all(app.store.as_ref(), query).await?;
+    let version = model::guard_version(&items, model::API_TOKEN_LISTING_PREFIX);
     let mut live = Vec::new();
-    let mut version = 0;
-    for item in &store::query_all(app.store.as_ref(), query).await? {
-        if model::is_api_token_guard(item) {
-            version = item
-                .get("version")
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or(0);
-            continue;
-        }
+    for item in items
+        .iter()
+        .filter(|i| !model::is_guard(i, model::API_TOKEN_LISTING_PREFIX))
+    {
         let (info, _, epoch) = model::api_token_listing_from_item(item)?;
         if info.expires_at > now && epoch == user.session_epoch {
             live.push(info);

@@ -497,28 +497,50 @@ pub fn api_token_from_item(item: &Item) -> Result<(UserId, u64, i64), StoreError
 
 pub const API_TOKEN_LISTING_PREFIX: &str = "APITOKEN#";
 
-/// The head of a user's token listing (sorts first in its Query): a version
-/// every creation moves on, so two creations that counted the same tokens
-/// cannot both pass the per-person limit.
-pub fn api_token_guard_key(user: &UserId) -> Key {
-    Key::new(user_partition(user), API_TOKEN_LISTING_PREFIX)
+/// A bounded set's guard: an item whose sort key is exactly the set's
+/// prefix, so it sorts first in the Query that counts the set, holding a
+/// `version` every addition moves on. Two additions that counted the same
+/// members cannot both commit (the 10 tokens of a person, the 20 files of
+/// a ticket), with no extra round trip to read it.
+pub fn guard_key(partition: String, prefix: &str) -> Key {
+    Key::new(partition, prefix)
 }
 
-pub fn is_api_token_guard(item: &Item) -> bool {
-    item.get(SK).and_then(Value::as_str) == Some(API_TOKEN_LISTING_PREFIX)
+/// The version of the guard among a set's items (0 before the first addition).
+pub fn guard_version(items: &[Item], prefix: &str) -> i64 {
+    items
+        .iter()
+        .find(|item| is_guard(item, prefix))
+        .and_then(|item| item.get("version").and_then(Value::as_i64))
+        .unwrap_or(0)
 }
 
-/// The write that moves the guard from the version `read` to the next.
-pub fn api_token_guard_write(user: &UserId, read: i64) -> super::Write {
+pub fn is_guard(item: &Item, prefix: &str) -> bool {
+    item.get(SK).and_then(Value::as_str) == Some(prefix)
+}
+
+/// The write that moves the guard from the version `read` to the next; it
+/// fails its transaction if another addition moved it first.
+pub fn guard_write(key: Key, read: i64) -> super::Write {
     super::Write::Update {
-        key: api_token_guard_key(user),
+        key,
         set: serde_json::Map::from_iter([
-            (ENTITY.to_owned(), Value::from("api_token_guard")),
+            (ENTITY.to_owned(), Value::from("guard")),
             ("version".to_owned(), Value::from(read + 1)),
         ]),
         remove: vec![],
         condition: Some(super::Condition::AtMost("version".into(), read)),
     }
+}
+
+/// The guard of a user's token listing.
+pub fn api_token_guard_key(user: &UserId) -> Key {
+    guard_key(user_partition(user), API_TOKEN_LISTING_PREFIX)
+}
+
+/// The guard of a ticket's attachments.
+pub fn attachment_guard_key(number: &TicketNumber) -> Key {
+    guard_key(ticket_partition(number), ATTACHMENT_PREFIX)
 }
 
 /// The owner's entry for a token (name, dates, and the digest that revoking deletes).
