@@ -141,6 +141,52 @@ fn functions_that_count_attempts_may_update_counters() {
     }
 }
 
+/// The function crates whose source calls `needle`.
+fn functions_calling(needle: &str) -> Vec<String> {
+    let functions = concat!(env!("CARGO_MANIFEST_DIR"), "/functions");
+    let mut found: Vec<String> = std::fs::read_dir(functions)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| {
+            std::fs::read_to_string(dir.join("src/lib.rs")).is_ok_and(|source| source.contains(needle))
+        })
+        .map(|dir| dir.file_name().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn functions_that_take_idempotency_keys_may_claim_and_release_them() {
+    // A key is claimed (PutItem), read when taken (GetItem), and released
+    // when the work fails (DeleteItem): found from the code, not a list.
+    let takers = functions_calling("RequestKey::of");
+    assert!(takers.len() >= 2, "{takers:?}");
+    for binary in takers {
+        for action in ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"] {
+            assert!(
+                table_actions(&binary).contains(action),
+                "{binary} takes an Idempotency-Key but may not {action}"
+            );
+        }
+    }
+}
+
+#[test]
+fn functions_that_add_notes_may_update_the_ticket() {
+    // On an open ticket a note's transaction updates the ticket and the
+    // participants' copies with Update elements, which AWS authorizes as
+    // UpdateItem (moto does not check it).
+    let writers = functions_calling("add_note");
+    assert!(writers.contains(&"ticket-notes".to_owned()), "{writers:?}");
+    for binary in writers {
+        assert!(
+            table_actions(&binary).contains("dynamodb:UpdateItem"),
+            "{binary} adds notes but may not UpdateItem on the table"
+        );
+    }
+}
+
 #[test]
 fn every_route_has_a_sample_event() {
     let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
