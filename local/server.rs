@@ -16,6 +16,7 @@ use http::StatusCode;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, RequestExt};
 use servicedesk_shared::{App, Error, api};
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -43,8 +44,21 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }
-    // The front end routes in the browser: unknown paths get the page shell.
-    let web = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+    // The front end routes in the browser: a path naming a file of the site
+    // is that file (or 404), every other path gets the page shell, by the
+    // same rule as the CDN's function in infra/template.yaml.
+    let files = ServeDir::new(&web_dir);
+    let shell = ServeFile::new(web_dir.join("index.html"));
+    let web = tower::service_fn(move |req: AxumRequest| {
+        let (files, shell) = (files.clone(), shell.clone());
+        async move {
+            if is_site_file(req.uri().path()) {
+                files.oneshot(req).await
+            } else {
+                shell.oneshot(req).await
+            }
+        }
+    });
     router
         .fallback_service(
             tower::ServiceBuilder::new()
@@ -63,6 +77,28 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
                 .service(web),
         )
         .layer(axum::middleware::from_fn(within_gateway_limits))
+}
+
+/// The extensions of the site's files; the CDN's function in
+/// infra/template.yaml keeps the same list (tests/browser/cdn.mjs runs it
+/// against this server).
+pub const SITE_FILE_EXTENSIONS: [&str; 10] = [
+    "html",
+    "js",
+    "css",
+    "yaml",
+    "json",
+    "svg",
+    "png",
+    "ico",
+    "txt",
+    "webmanifest",
+];
+
+/// Whether `path` names a file of the site rather than a page of the front end.
+pub fn is_site_file(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| SITE_FILE_EXTENSIONS.contains(&ext))
 }
 
 /// The static site's policy (the CDN sets the same in AWS): our own scripts

@@ -121,6 +121,9 @@ PORTAL_URL="http://127.0.0.1:$portal_port" OUTBOX="$browser_data/outbox" SHOTS="
   node tests/browser/journeys.mjs
 echo "screenshots: $CARGO_TARGET_DIR/browser-shots"
 
+step "The CDN's function (from the template) under Node, against web/ and the portal"
+PORTAL_URL="http://127.0.0.1:$portal_port" node tests/browser/cdn.mjs
+
 step "Schemathesis (every check) against the portal, from web/openapi.yaml, 10 examples per operation"
 scripts/schemathesis.sh "http://127.0.0.1:$portal_port" 10
 

@@ -188,6 +188,21 @@ fn functions_that_add_notes_may_update_the_ticket() {
 }
 
 #[test]
+fn verify_attachment_can_tell_a_missing_upload_and_keeps_what_fails() {
+    let template = template();
+    let function = &template["Resources"]["VerifyAttachmentFunction"]["Properties"];
+    let statements = serde_yaml::to_string(&function["Policies"]).unwrap();
+    // A HEAD of a missing key is a 404 only with ListBucket on the bucket
+    // (else 403), and the "moved by an earlier try" path depends on it.
+    assert!(statements.contains("s3:ListBucket"), "{statements}");
+    // An S3 event that keeps failing goes to a queue, not nowhere.
+    let on_failure = &function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"), "{function:?}");
+    // Its mail goes through the outbox and the notifier: no SES of its own.
+    assert!(!statements.contains("ses:"), "{statements}");
+}
+
+#[test]
 fn every_route_has_a_sample_event() {
     let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
     let sampled: BTreeSet<String> = std::fs::read_dir(events)
