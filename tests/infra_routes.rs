@@ -203,6 +203,28 @@ fn verify_attachment_can_tell_a_missing_upload_and_keeps_what_fails() {
 }
 
 #[test]
+fn the_notifier_sweeps_what_the_stream_gave_up_on() {
+    let template = template();
+    let function = &template["Resources"]["NotifierFunction"]["Properties"];
+    let schedules: Vec<&serde_yaml::Value> = function["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("Schedule"))
+        .collect();
+    assert_eq!(schedules.len(), 1, "one scheduled sweep");
+    let statements = serde_yaml::to_string(&function["Policies"]).unwrap();
+    assert!(
+        statements.contains("dynamodb:Query") && statements.contains("/index/GSI5"),
+        "the sweep reads the pending notifications (GSI5): {statements}"
+    );
+    // The sample event the sweep is tested with is a scheduled event.
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/events/notifier-sweep.json")).unwrap();
+    assert!(sample.contains("\"Scheduled Event\""));
+}
+
+#[test]
 fn every_route_has_a_sample_event() {
     let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
     let sampled: BTreeSet<String> = std::fs::read_dir(events)

@@ -311,7 +311,12 @@ pub async fn request_upload(
         match added {
             Ok(()) => break (attachment, now),
             Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict)
-                if attempt < 5 => {}
+                if attempt < 5 =>
+            {
+                // Another file was added meanwhile: count again, a little later.
+                let jitter = app.ids.new_id().bytes().map(u64::from).sum::<u64>() % 20;
+                tokio::time::sleep(std::time::Duration::from_millis((5 + jitter) * attempt)).await;
+            }
             Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict) => {
                 return Err(Error::Conflict(
                     "other files are being added to this ticket right now; try again".into(),

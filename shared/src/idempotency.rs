@@ -85,7 +85,12 @@ impl RequestKey {
             &self.id,
             &model::IdempotencyRecord {
                 fingerprint: self.fingerprint.clone(),
-                claim: self.claim.clone(),
+                // A finished record is nobody's claim: a release after work
+                // that did commit (its answer lost) cannot delete it.
+                claim: match result {
+                    Some(_) => model::IDEMPOTENCY_DONE.to_owned(),
+                    None => self.claim.clone(),
+                },
                 lease_until: (now + LEASE).unix_timestamp(),
                 result: result.map(str::to_owned),
                 expires_at: (now + LIFETIME).unix_timestamp(),
@@ -101,6 +106,14 @@ impl RequestKey {
         let started = std::time::Instant::now();
         let mut round = 0u64;
         loop {
+            if round > 0 {
+                // Every way round waits a little, and not past the deadline.
+                if started.elapsed() >= WAIT_FOR_CLAIM {
+                    return Err(in_progress());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 * round.min(10))).await;
+            }
+            round += 1;
             self.claim = app.ids.new_id();
             let fresh = self.record_of(app, None);
             let claimed = app
@@ -135,11 +148,7 @@ impl RequestKey {
                         // Its request died with the key claimed: take it over.
                         Condition::Equals("claim".into(), record.claim.into())
                     } else {
-                        if started.elapsed() >= WAIT_FOR_CLAIM {
-                            return Err(in_progress());
-                        }
-                        round += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(20 * round.min(10))).await;
+                        // The same request is at work right now: wait for it.
                         continue;
                     }
                 }

@@ -1,6 +1,7 @@
 //! Delivers ticket notifications: consumes the table's DynamoDB Stream
 //! (filtered to new outbox items) and sends each notification through the
-//! mail port. A record that fails is reported in the partial batch
+//! mail port; every few minutes a scheduled event (no records) sweeps what
+//! is still pending, so nothing the stream gave up on stays unsent. A record that fails is reported in the partial batch
 //! response, so Lambda retries from it; after the retries the event source
 //! sends it to the dead-letter queue. Sending is idempotent per address
 //! (see `conversation::notify`), so retries and duplicate deliveries never
@@ -57,8 +58,17 @@ pub struct ItemFailure {
     pub item_identifier: String,
 }
 
+/// Pending notifications one sweep delivers at most (well within the timeout).
+pub const SWEEP_LIMIT: u32 = 25;
+
 pub async fn handler(app: &App, event: StreamEvent) -> Result<BatchResponse, lambda_http::Error> {
     let mut response = BatchResponse::default();
+    if event.records.is_empty() {
+        // The schedule: deliver what is still pending, oldest first.
+        let delivered = notify::deliver_pending(app, SWEEP_LIMIT).await?;
+        tracing::info!(delivered, "swept pending notifications");
+        return Ok(response);
+    }
     for record in event.records {
         // The event source filter passes outbox inserts only; stay safe anyway.
         let Some(id) = record.dynamodb.keys.pk.s.strip_prefix("OUTBOX#") else {

@@ -166,5 +166,5 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
         StoreError::TransactionConditionFailed(_) => super::email_taken(&user.email),
         other => other.into(),
     })?;
-    sessions::start(app, &user, None).await
+    sessions::start(app, &user).await
 }

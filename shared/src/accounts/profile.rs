@@ -220,7 +220,7 @@ pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -
             other => other.into(),
         })?;
     user.version += 1;
-    sessions::start(app, &user, None).await
+    sessions::start(app, &user).await
 }
 
 /// Wrong current passwords allowed per account per window: a stolen access

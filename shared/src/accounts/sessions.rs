@@ -14,7 +14,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::{Email, UserId};
 use crate::secret::{digest, new_token};
 use crate::store::model::{self, simple_item};
-use crate::store::{Attributes, Condition, Item, Key, StoreError, Write};
+use crate::store::{Attributes, Condition, Item, StoreError, Write};
 use crate::throttle;
 use crate::{App, Error, Result};
 
@@ -59,33 +59,27 @@ fn attrs(value: Value) -> Attributes {
     }
 }
 
-/// Starts a session for `user`: a new family and its first refresh token;
-/// in the same transaction, the sign-in's failure count is cleared.
-pub async fn start(app: &App, user: &User, clear_failures: Option<Key>) -> Result<Session> {
+/// Starts a session for `user`: a new family and its first refresh token.
+pub async fn start(app: &App, user: &User) -> Result<Session> {
     let now = app.clock.now();
     let expires_at = (now + REFRESH_LIFETIME).unix_timestamp();
     let family = app.ids.new_id();
     let (refresh_token, refresh_digest) = new_token();
     app.store
-        .transact(
-            [
-                Write::Put {
-                    item: simple_item(
-                        model::session_family_key(&family),
-                        "session",
-                        attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
-                    ),
-                    condition: Some(Condition::NotExists),
-                },
-                Write::Put {
-                    item: refresh_item(&refresh_digest, &family, user, expires_at),
-                    condition: Some(Condition::NotExists),
-                },
-            ]
-            .into_iter()
-            .chain(clear_failures.map(|key| Write::Delete { key, condition: None }))
-            .collect(),
-        )
+        .transact(vec![
+            Write::Put {
+                item: simple_item(
+                    model::session_family_key(&family),
+                    "session",
+                    attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
+                ),
+                condition: Some(Condition::NotExists),
+            },
+            Write::Put {
+                item: refresh_item(&refresh_digest, &family, user, expires_at),
+                condition: Some(Condition::NotExists),
+            },
+        ])
         .await?;
     session(app, user, now, refresh_token)
 }
@@ -165,8 +159,12 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
             })
             .await;
         if let Err(StoreError::ConditionFailed) = take_turn {
-            // Still waiting (or another try took this turn): not a failure of its own.
-            let _ = app.store.increment(&failures_key, "failures", -1, None).await;
+            // Still waiting (or another try took this turn): not a failure
+            // of its own. (With the expiry, in case the count was cleared.)
+            let _ = app
+                .store
+                .increment(&failures_key, "failures", -1, Some(expires_at))
+                .await;
             from_source.give_back(app).await;
             let until = app
                 .store
@@ -190,7 +188,21 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
     match user {
         Some(user) if matches => {
             from_source.give_back(app).await;
-            start(app, &user, Some(failures_key)).await
+            let session = start(app, &user).await?;
+            // Outside the session's transaction, so parallel failures
+            // counting on the same item cannot make a right password a 409;
+            // if it fails, the count only runs out with its day.
+            if let Err(err) = app
+                .store
+                .write(Write::Delete {
+                    key: failures_key,
+                    condition: None,
+                })
+                .await
+            {
+                tracing::warn!(error = %err, "could not clear the failed sign-ins after a success");
+            }
+            Ok(session)
         }
         // Counted already, before the hash.
         _ => Err(wrong_credentials()),

@@ -288,9 +288,9 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// The longest path parameter (an id, a key, an address) any route takes.
+/// The longest path parameter (an id, a key, an address) any route takes, in bytes.
 pub const MAX_PATH_PARAM_CHARS: usize = 320;
-/// The longest query parameter (a signed cursor is the longest).
+/// The longest query parameter (a signed cursor is the longest), in bytes.
 pub const MAX_QUERY_PARAM_CHARS: usize = 2048;
 
 /// A value from the URL, refused before it can reach the store when it
@@ -304,11 +304,12 @@ fn url_value(name: &'static str, value: &str, max: usize) -> Result<String> {
             "must not contain control characters",
         ));
     }
-    if value.chars().count() > max {
+    // Bytes, as the store's key limits count them.
+    if value.len() > max {
         return Err(Error::refused(
             name,
             crate::error::Reason::TooLong(max as u64),
-            format!("must be at most {max} characters"),
+            format!("must be at most {max} bytes"),
         ));
     }
     Ok(value.to_owned())

@@ -15,9 +15,18 @@ use crate::error::Reason;
 /// Nothing that a mail header could read as more than one address (`,` `;`
 /// `<` `>` quotes, spaces, comments) gets through. Deliverability is proven
 /// by sending mail.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct Email(String);
+
+/// Reading back what we stored: it was checked when written (with the rules
+/// of its day), so it is taken as it is, normalised, not refused on read.
+/// Requests are checked with [`Email::parse`] / [`Email::field`].
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self(String::deserialize(deserializer)?.trim().to_lowercase()))
+    }
+}
 
 impl Email {
     pub const MAX_LEN: usize = 254;

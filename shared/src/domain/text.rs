@@ -81,15 +81,15 @@ pub type Description = BoundedText<1, 20_000, true>;
 /// Short optional fields (product, serial number, contact name, phone).
 pub type OptionalText = BoundedText<1, 200>;
 
+/// Reading back what we stored: the value was checked when it was written,
+/// and rules may tighten since (as when line breaks left single-line
+/// fields), so stored data is taken as it is rather than refused on read.
+/// Requests are checked with [`BoundedText::parse`], never through this.
 impl<'de, const MIN: usize, const MAX: usize, const MULTILINE: bool> serde::Deserialize<'de>
     for BoundedText<MIN, MAX, MULTILINE>
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse("value", &raw).map_err(|e| match e {
-            Error::InvalidField { message, .. } => serde::de::Error::custom(message),
-            other => serde::de::Error::custom(other),
-        })
+        Ok(Self(String::deserialize(deserializer)?))
     }
 }
 

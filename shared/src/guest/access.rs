@@ -294,8 +294,16 @@ pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> R
         return Ok(None);
     };
     let key = Key::new(item.string("access_pk")?, item.string("access_sk")?);
-    let holder = UserId::parse(item.string("acting_as")?)
-        .ok_or_else(|| StoreError::Corrupt("bad holder id in invitation".into()))?;
+    // Pointers written before they named the holder: the key names it.
+    let acting_as = match item.get("acting_as").and_then(serde_json::Value::as_str) {
+        Some(id) => id.to_owned(),
+        None => match app.store.get(&key).await? {
+            Some(key_item) => key_item.string("acting_as")?.to_owned(),
+            None => return Ok(None),
+        },
+    };
+    let holder =
+        UserId::parse(&acting_as).ok_or_else(|| StoreError::Corrupt("bad holder id in invitation".into()))?;
     Ok(Some(Invitation { pointer, key, holder }))
 }
 
@@ -331,7 +339,11 @@ pub async fn rotate(app: &App, key: &str, source: &str) -> Result<()> {
     }
     app.store.transact(swap).await.map_err(|e| match e {
         // Rotated (or revoked) by another request meanwhile: this key is gone.
-        StoreError::TransactionConditionFailed(_) | StoreError::TransactionConflict => not_found(),
+        StoreError::TransactionConditionFailed(_) => not_found(),
+        // Written at the same moment by another request: nothing changed.
+        StoreError::TransactionConflict => {
+            Error::Conflict("this link was being changed at the same moment; try again in a moment".into())
+        }
         other => other.into(),
     })?;
     let sent = app

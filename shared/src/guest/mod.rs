@@ -220,6 +220,11 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
             Ok(()) => break (detail, key, language),
             Err(StoreError::TransactionConditionFailed(i)) if i == guest_at && attempt < 3 => continue,
             Err(StoreError::TransactionConflict) if attempt < 3 => continue,
+            Err(StoreError::TransactionConflict) => {
+                return Err(Error::Conflict(
+                    "your request met another at the same moment and was not saved; send it again with a new challenge".into(),
+                ));
+            }
             Err(StoreError::TransactionConditionFailed(i)) if i == guest_at => {
                 return Err(Error::Conflict(
                     "requests from this email address keep arriving at the same moment; wait a minute, then send yours again with a new challenge".into(),

@@ -589,6 +589,10 @@ pub fn idempotency_key(id: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{id}"), "#IDEMPOTENCY")
 }
 
+/// The `claim` of a finished idempotency record: no request holds it any
+/// more, so no release can remove it.
+pub const IDEMPOTENCY_DONE: &str = "done";
+
 /// An idempotency record: claimed by one request (`claim`, held until
 /// `lease_until`) and, once that request's work is stored, its `result`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -620,11 +624,22 @@ pub fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, StoreErro
             .and_then(Value::as_i64)
             .ok_or_else(|| StoreError::Corrupt(format!("idempotency record without {name}")))
     };
+    let result = item.get("result").and_then(Value::as_str).map(str::to_owned);
+    // Records of before claims existed are finished ones: a result, no claim.
+    let finished_before_claims = result.is_some() && item.get("claim").is_none();
     Ok(IdempotencyRecord {
         fingerprint: item.string("fingerprint")?.to_owned(),
-        claim: item.string("claim")?.to_owned(),
-        lease_until: number("lease_until")?,
-        result: item.get("result").and_then(Value::as_str).map(str::to_owned),
+        claim: if finished_before_claims {
+            IDEMPOTENCY_DONE.to_owned()
+        } else {
+            item.string("claim")?.to_owned()
+        },
+        lease_until: if finished_before_claims {
+            0
+        } else {
+            number("lease_until")?
+        },
+        result,
         expires_at: number(super::EXPIRES_AT)?,
     })
 }
