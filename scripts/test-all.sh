@@ -43,6 +43,9 @@ fi
 step "Template lint (SAM transform expanded locally, then cfn-lint)"
 scripts/lint-template.sh
 
+step "checkov on the expanded template (skips and their reasons: infra/checkov.yaml)"
+scripts/checkov.sh
+
 step "API description (web/openapi.yaml) against the OpenAPI 3.1 schema"
 "$VENV_BIN/openapi-spec-validator" web/openapi.yaml
 
