@@ -4,6 +4,8 @@
 
 pub mod blob_server;
 pub mod demo;
+#[cfg(feature = "aws")]
+pub mod first_agent;
 pub mod notifier;
 pub mod routes;
 pub mod server;

@@ -106,10 +106,35 @@ fn load_or_create_secret(data_dir: &std::path::Path) -> Result<Secret, String> {
 
 #[tokio::main]
 async fn main() {
-    if let Err(message) = run().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("admin") => admin(&args[1..]).await,
+        _ => run().await,
+    };
+    if let Err(message) = result {
         eprintln!("servicedesk: {message}");
         std::process::exit(2);
     }
+}
+
+/// `servicedesk admin create-agent ...`: operations on a deployment.
+#[cfg(feature = "aws")]
+async fn admin(args: &[String]) -> Result<(), String> {
+    use servicedesk::first_agent;
+    match args.first().map(String::as_str) {
+        Some("create-agent") => {
+            let command = first_agent::parse(&args[1..])?;
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            println!("{}", first_agent::run(&config, &command).await?);
+            Ok(())
+        }
+        _ => Err(first_agent::USAGE.into()),
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+async fn admin(_: &[String]) -> Result<(), String> {
+    Err("admin commands talk to a deployment: run them as `cargo run --features aws -- admin create-agent ...` (see DEPLOY.md)".into())
 }
 
 async fn run() -> Result<(), String> {

@@ -19,16 +19,26 @@ started=$SECONDS
 
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
-step "Python test tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator, schemathesis) in $CACHE/venv"
-stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
+# Everything started in the background (tool installs, emulators, the
+# portal) stops with the script.
+background_pids=()
+trap 'kill "${background_pids[@]}" 2>/dev/null || true' EXIT
+
+# Installs the Python tools into $CACHE/venv when scripts/requirements-test.txt changed.
+python_tools() {
+  local stamp
+  stamp="$CACHE/venv/.installed-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
+  if [ -f "$stamp" ]; then
+    echo "up to date"
+    return
+  fi
   if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
       echo "installing python3 and python3-venv with apt-get"
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
     else
       echo "python3 with venv is required: install python3 and python3-venv, then run this again" >&2
-      exit 1
+      return 1
     fi
   fi
   rm -rf "$CACHE/venv"
@@ -36,18 +46,26 @@ if [ ! -f "$stamp" ]; then
   "$VENV_BIN/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
   touch "$stamp"
   echo "installed"
-else
-  echo "up to date"
-fi
+}
 
-step "Template lint (SAM transform expanded locally, then cfn-lint)"
-scripts/lint-template.sh
-
-step "checkov on the expanded template (skips and their reasons: infra/checkov.yaml)"
-scripts/checkov.sh
-
-step "API description (web/openapi.yaml) against the OpenAPI 3.1 schema"
-"$VENV_BIN/openapi-spec-validator" web/openapi.yaml
+# What needs Python but no Rust runs beside the Rust checks (two cores: the
+# installs mostly wait on the network and disk), and reports after them.
+mkdir -p "$CARGO_TARGET_DIR"
+checks_log="$CARGO_TARGET_DIR/python-checks.log"
+step "In the background: Python tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator, schemathesis) in $CACHE/venv, then the template and API checks (log: $checks_log)"
+(
+  set -e
+  echo "--> Python test tools"; python_tools
+  echo "--> Template lint (SAM transform expanded locally, then cfn-lint); the deploy script parses"
+  scripts/lint-template.sh
+  bash -n scripts/deploy.sh
+  echo "--> checkov on the expanded template (skips and their reasons: infra/checkov.yaml)"
+  scripts/checkov.sh
+  echo "--> API description (web/openapi.yaml) against the OpenAPI 3.1 schema"
+  "$VENV_BIN/openapi-spec-validator" web/openapi.yaml
+) >"$checks_log" 2>&1 &
+checks_pid=$!
+background_pids+=("$checks_pid")
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -55,14 +73,20 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
+step "Python tools, template lint, checkov and the API description (from the background)"
+if ! wait "$checks_pid"; then
+  cat "$checks_log"
+  echo "the checks above failed" >&2
+  exit 1
+fi
+cat "$checks_log"
+
 step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
 # Background processes (emulators, the portal for the browser tests) stop with the script.
 # Two servers: reading sent mail back means dumping the emulator's whole
 # state, which is slow once the DynamoDB tests have created many tables.
 mkdir -p "$CARGO_TARGET_DIR"
-moto_pids=()
-trap 'kill "${moto_pids[@]}" 2>/dev/null || true' EXIT
-# Sets moto_port. Not called in $(...): the pid must reach moto_pids in this
+# Sets moto_port. Not called in $(...): the pid must reach background_pids in this
 # shell, or the trap could not stop the server.
 start_moto() { # name
   local port log
@@ -70,14 +94,14 @@ start_moto() { # name
   log="$CARGO_TARGET_DIR/moto-$1.log"
   # One request at a time: see scripts/moto_serial.py for the race it avoids.
   "$VENV_BIN/python" scripts/moto_serial.py 127.0.0.1 "$port" >"$log" 2>&1 &
-  moto_pids+=($!)
+  background_pids+=($!)
   for _ in $(seq 1 100); do
     if "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
       echo "moto ($1) on 127.0.0.1:$port (log: $log)"
       moto_port=$port
       return
     fi
-    kill -0 "${moto_pids[-1]}" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$log" >&2; exit 1; }
+    kill -0 "${background_pids[-1]}" 2>/dev/null || { echo "moto server exited; its log:" >&2; cat "$log" >&2; exit 1; }
     sleep 0.1
   done
   echo "moto did not answer on port $port within 10 s; its log: $log" >&2
@@ -88,6 +112,27 @@ dynamodb_port=$moto_port
 start_moto ses
 ses_port=$moto_port
 
+# The browser tools install beside the Rust tests (Debian packages, npm).
+browser_log="$CARGO_TARGET_DIR/browser-tools.log"
+(
+  set -e
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v npm >/dev/null || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      echo "installing ${missing[*]} with apt-get"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "the browser tests need: ${missing[*]} (Debian packages); install them, then run this again" >&2
+      exit 1
+    fi
+  fi
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+) >"$browser_log" 2>&1 &
+browser_pid=$!
+background_pids+=("$browser_pid")
+
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
 SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
@@ -96,26 +141,19 @@ SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
-missing=()
-command -v chromium >/dev/null || missing+=(chromium)
-command -v npm >/dev/null || missing+=(nodejs npm)
-if [ ${#missing[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "installing ${missing[*]} with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "the browser tests need: ${missing[*]} (Debian packages); install them, then run this again" >&2
-    exit 1
-  fi
+if ! wait "$browser_pid"; then
+  cat "$browser_log"
+  echo "installing the browser tools failed" >&2
+  exit 1
 fi
-npm ci --prefix tests/browser --no-audit --no-fund --silent
+cat "$browser_log"
 # The portal binary cargo test just built (same features): a no-op unless something changed.
 cargo build --workspace --all-features --bin servicedesk --quiet
 browser_data=$(mktemp -d)
 portal_port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$CARGO_TARGET_DIR/debug/servicedesk" --data-dir "$browser_data" --port "$portal_port" --web-dir web \
   >"$CARGO_TARGET_DIR/browser-portal.log" 2>&1 &
-moto_pids+=($!)
+background_pids+=($!)
 for _ in $(seq 1 100); do
   "$VENV_BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$portal_port/')" 2>/dev/null && break
   sleep 0.1

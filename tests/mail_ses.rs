@@ -200,3 +200,99 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
         1
     );
 }
+
+/// A fresh deployment's first agent, as DEPLOY.md has the operator create
+/// them: `servicedesk admin create-agent` with the deployment's table and
+/// SES (here both on the emulator). They get the normal invitation, accept
+/// it, and can invite customers; a second run is refused.
+#[tokio::test]
+async fn the_first_agent_of_a_fresh_deployment_is_invited_and_takes_over() {
+    use servicedesk::first_agent;
+    let Some(config) = common::ses_emulator_config().await else {
+        eprintln!("skipped: no emulator configured");
+        return;
+    };
+    let table = format!("servicedesk-first-agent-{}", std::process::id());
+    servicedesk_shared::store::dynamodb::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
+        .await
+        .expect("the deployment's table");
+    verified_mailer().await.expect("the sender identity");
+    let args: Vec<String> = [
+        "--email",
+        "ops@first.example",
+        "--table",
+        &table,
+        "--public-url",
+        "https://desk.example/",
+        "--mail-from",
+        &format!("desk@{SENDER_DOMAIN}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let command = first_agent::parse(&args).expect("the arguments");
+    assert!(
+        first_agent::parse(&args[..2])
+            .unwrap_err()
+            .contains("--table is required")
+    );
+
+    let printed = first_agent::run(&config, &command).await.expect("the invitation");
+    assert!(
+        printed.contains("ops@first.example") && printed.contains("https://desk.example/sign-in"),
+        "{printed}"
+    );
+    let mails = sent_to("ops@first.example").await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let body = mails[0]["body"].as_str().unwrap();
+    let start = body
+        .find("https://desk.example/invitation#token=")
+        .expect("the invitation link")
+        + 38;
+    let token: String = body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    // They accept it with the deployment's functions (here the handlers on
+    // the same table) and are support staff.
+    let app = first_agent::app(&config, &command);
+    let accepted = common::lambda::invoke(
+        &app,
+        common::lambda::fill(common::lambda::event("accept-invitation"), &[("LINK", &token)]),
+    )
+    .await;
+    assert_eq!(accepted.status, 201, "{}", accepted.body);
+    assert_eq!(accepted.body["account"]["role"], "agent");
+    let agent = accepted.body["access_token"].as_str().unwrap().to_owned();
+    let as_agent = |name: &str, body: Value| {
+        common::lambda::with_body(
+            common::lambda::with_token(common::lambda::event(name), Some(&agent)),
+            &body,
+        )
+    };
+    let organization = common::lambda::invoke(
+        &app,
+        as_agent("admin-create-organization", json!({"name": "Globex"})),
+    )
+    .await;
+    assert_eq!(organization.status, 201, "{}", organization.body);
+    let invited = common::lambda::invoke(
+        &app,
+        as_agent(
+            "admin-invite",
+            json!({"email": "cleo@first.example", "role": "customer", "organization_id": organization.body["id"]}),
+        ),
+    )
+    .await;
+    assert_eq!(invited.status, 202, "{}", invited.body);
+    assert_eq!(
+        sent_to("cleo@first.example").await.len(),
+        1,
+        "the customer's invitation"
+    );
+
+    // Once the desk has an agent, the command is refused.
+    let again = first_agent::run(&config, &command).await.unwrap_err();
+    assert!(again.contains("has an agent already"), "{again}");
+}

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::auth::password::{self, NewPassword};
 use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, OrganizationId};
+use crate::domain::{Email, OrganizationId, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::StoreError;
@@ -45,7 +45,45 @@ pub struct InvitationSent {
 
 /// Sends an invitation. Only agents invite.
 pub async fn invite(app: &App, actor: &Actor, request: InvitationRequest) -> Result<InvitationSent> {
-    let agent = policy::require_agent(actor)?;
+    let agent = policy::require_agent(actor)?.clone();
+    send_invitation(app, agent, request).await
+}
+
+/// Who the invitation of a deployment's first agent names as its sender.
+pub const DEPLOYMENT: &str = "deployment";
+
+/// Invites the first agent of a fresh deployment, on behalf of whoever runs
+/// the deployment (`cargo run --features aws -- admin create-agent`: it
+/// needs the deployment's AWS credentials, not a session). Refused once the
+/// desk has an agent: from then on agents invite agents in the portal.
+pub async fn invite_first_agent(app: &App, email: &str, language: Language) -> Result<InvitationSent> {
+    let mut query = crate::store::Query::partition(
+        Some(crate::store::Index::Gsi5),
+        crate::store::model::DIRECTORY_PARTITION,
+    );
+    query.sort_prefix = crate::store::model::DIRECTORY_AGENT.to_owned();
+    query.limit = 1;
+    if !app.store.query(&query).await?.items.is_empty() {
+        return Err(Error::Conflict(
+            "this desk has an agent already; agents invite more agents in the portal (Support → invite)"
+                .into(),
+        ));
+    }
+    let deployment = UserId::parse(DEPLOYMENT).unwrap_or_else(|| unreachable!("a valid id"));
+    send_invitation(
+        app,
+        deployment,
+        InvitationRequest {
+            email: email.to_owned(),
+            role: Role::Agent,
+            organization_id: None,
+            language,
+        },
+    )
+    .await
+}
+
+async fn send_invitation(app: &App, agent: UserId, request: InvitationRequest) -> Result<InvitationSent> {
     let email = Email::field("email", &request.email)?;
     let organization = match (request.role, request.organization_id.as_deref()) {
         (Role::Customer, Some(id)) => {

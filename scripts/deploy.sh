@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Deploys servicedesk to the AWS account and region of the current
+# credentials, end to end (DEPLOY.md explains each step and what to do
+# before the first run):
+#   1. the app secret in Secrets Manager (created once, reused after);
+#   2. the functions built with cargo-lambda for arm64 (sam build);
+#   3. the stack (sam deploy) with the parameters below; on the first deploy
+#      without a custom domain, PublicUrl is not known yet, so the stack is
+#      deployed once more with the CDN's address it printed;
+#   4. web/ uploaded to the site bucket with cache headers, and the CDN
+#      invalidated;
+#   5. the portal's address and what to do next.
+#
+# Settings (environment):
+#   STACK          stack name (default servicedesk)
+#   MAIL_FROM      sender of every email, e.g. "Service desk <desk@example.com>" (required)
+#   MAIL_IDENTITY  the verified SES identity MAIL_FROM belongs to, e.g. example.com (required)
+#   SUPPORT_EMAIL  where customer updates of unassigned tickets go (required)
+#   PUBLIC_URL     the portal's address if you have your own domain in front of the CDN
+#   SECRET_NAME    Secrets Manager name of the app secret (default servicedesk/app-secret)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STACK="${STACK:-servicedesk}"
+SECRET_NAME="${SECRET_NAME:-servicedesk/app-secret}"
+: "${MAIL_FROM:?set MAIL_FROM to the sender of every email, see DEPLOY.md}"
+: "${MAIL_IDENTITY:?set MAIL_IDENTITY to the verified SES domain or address of MAIL_FROM, see DEPLOY.md}"
+: "${SUPPORT_EMAIL:?set SUPPORT_EMAIL to the address of the support team, see DEPLOY.md}"
+
+step() { printf '\n==> %s\n' "$*"; }
+need() { command -v "$1" >/dev/null || { echo "$1 is required: $2 (see DEPLOY.md, Toolchain)" >&2; exit 1; }; }
+need aws "install the AWS CLI v2"
+need sam "pip install aws-sam-cli"
+need cargo-lambda "pip install cargo-lambda"
+need zig "pip install ziglang (cargo-lambda cross-compiles for arm64 with it)"
+need openssl "apt-get install openssl"
+
+region=$(aws configure get region || true)
+region="${AWS_REGION:-${region:-}}"
+[ -n "$region" ] || { echo "set AWS_REGION (or a default region in your AWS profile)" >&2; exit 1; }
+account=$(aws sts get-caller-identity --query Account --output text)
+echo "deploying stack $STACK to account $account in $region"
+
+step "App secret ($SECRET_NAME)"
+if aws secretsmanager describe-secret --secret-id "$SECRET_NAME" >/dev/null 2>&1; then
+  echo "exists: reused (to rotate it, see DEPLOY.md)"
+else
+  aws secretsmanager create-secret --name "$SECRET_NAME" \
+    --description "servicedesk app secret: signing keys for tokens, cursors and challenges derive from it" \
+    --secret-string "$(openssl rand -base64 48)" >/dev/null
+  echo "created"
+fi
+
+step "Build (cargo-lambda, arm64, one function per build as SAM does)"
+sam build --template-file infra/template.yaml --build-dir .aws-sam/build
+
+output() { # name
+  aws cloudformation describe-stacks --stack-name "$STACK" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+deploy() { # public url
+  sam deploy --template-file .aws-sam/build/template.yaml --stack-name "$STACK" \
+    --resolve-s3 --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset --no-confirm-changeset \
+    --parameter-overrides \
+      "SecretName=$SECRET_NAME" "PublicUrl=$1" "MailFrom=$MAIL_FROM" \
+      "MailIdentity=$MAIL_IDENTITY" "SupportEmail=$SUPPORT_EMAIL"
+}
+
+step "Deploy the stack"
+if [ -n "${PUBLIC_URL:-}" ]; then
+  deploy "$PUBLIC_URL"
+else
+  existing=$(output PortalUrl 2>/dev/null || true)
+  if [ -n "$existing" ] && [ "$existing" != "None" ]; then
+    deploy "$existing"
+  else
+    # The CDN's address exists only once the stack does: deploy, then
+    # deploy again so emailed links point at it.
+    deploy "https://pending.invalid"
+    deploy "$(output PortalUrl)"
+  fi
+fi
+portal=$(output PortalUrl)
+public="${PUBLIC_URL:-$portal}"
+
+step "Upload web/ and refresh the CDN"
+bucket=$(output WebBucketName)
+# The page shell and the API description are re-read on every visit; the
+# rest may be cached for an hour.
+aws s3 sync web/ "s3://$bucket/" --delete --exclude index.html --exclude openapi.yaml \
+  --cache-control "public, max-age=3600"
+for file in index.html openapi.yaml; do
+  aws s3 cp "web/$file" "s3://$bucket/$file" --cache-control "no-cache"
+done
+aws cloudfront create-invalidation --distribution-id "$(output WebDistributionId)" --paths "/*" >/dev/null
+echo "uploaded and invalidated"
+
+step "Done: the portal is at $public"
+cat <<NEXT
+Next:
+  - The first deploy: invite the first agent (they get an email to choose a password):
+      cargo run --features aws -- admin create-agent --email YOU@EXAMPLE.COM \\
+        --table $(output TableName) --public-url $public \\
+        --mail-from "$MAIL_FROM" --configuration-set $(output MailConfigurationSetName)
+  - SES must be out of its sandbox to mail customers (DEPLOY.md, SES).
+  - Failed notifications wait in $(output NotificationsDeadLetterQueueUrl).
+NEXT
