@@ -106,10 +106,14 @@ pub fn token(app: &App, actor: &Actor) -> String {
 }
 
 /// A store wrapper that counts the requests reaching the backend, so tests
-/// can hold each use case to its round-trip budget.
+/// can hold each use case to its round-trip budget; and, given a latency,
+/// waits before each request as a store far away would, so requests sent
+/// at once overlap in every step (a read-then-write race that a fast local
+/// store hides shows up).
 pub struct CountingStore {
     inner: Arc<dyn ItemStore>,
     calls: std::sync::atomic::AtomicUsize,
+    latency: std::time::Duration,
 }
 
 impl CountingStore {
@@ -117,7 +121,14 @@ impl CountingStore {
         Self {
             inner,
             calls: std::sync::atomic::AtomicUsize::new(0),
+            latency: std::time::Duration::ZERO,
         }
+    }
+
+    /// Every request waits this long before it reaches the backend.
+    pub fn with_latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = latency;
+        self
     }
 
     /// Requests since the last call to `take`.
@@ -125,8 +136,16 @@ impl CountingStore {
         self.calls.swap(0, std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn count(&self) {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    async fn count(&self) {
+        self.count_many(1).await;
+    }
+
+    async fn count_many(&self, requests: usize) {
+        self.calls
+            .fetch_add(requests, std::sync::atomic::Ordering::SeqCst);
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
     }
 }
 
@@ -136,7 +155,7 @@ impl ItemStore for CountingStore {
         &self,
         key: &crate::store::Key,
     ) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
-        self.count();
+        self.count().await;
         self.inner.get(key).await
     }
 
@@ -146,18 +165,17 @@ impl ItemStore for CountingStore {
     ) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
         // One BatchGetItem per 100 distinct keys.
         let distinct = keys.iter().collect::<std::collections::BTreeSet<_>>().len();
-        self.calls
-            .fetch_add(distinct.div_ceil(100), std::sync::atomic::Ordering::SeqCst);
+        self.count_many(distinct.div_ceil(100)).await;
         self.inner.get_many(keys).await
     }
 
     async fn write(&self, write: crate::store::Write) -> Result<(), crate::store::StoreError> {
-        self.count();
+        self.count().await;
         self.inner.write(write).await
     }
 
     async fn transact(&self, writes: Vec<crate::store::Write>) -> Result<(), crate::store::StoreError> {
-        self.count();
+        self.count().await;
         self.inner.transact(writes).await
     }
 
@@ -168,7 +186,7 @@ impl ItemStore for CountingStore {
         by: i64,
         expires_at: Option<i64>,
     ) -> Result<i64, crate::store::StoreError> {
-        self.count();
+        self.count().await;
         self.inner.increment(key, attribute, by, expires_at).await
     }
 
@@ -176,69 +194,7 @@ impl ItemStore for CountingStore {
         &self,
         query: &crate::store::Query,
     ) -> Result<crate::store::Page, crate::store::StoreError> {
-        self.count();
-        self.inner.query(query).await
-    }
-}
-
-/// A store wrapper that waits before every request, as a store far away
-/// would: requests sent at once then overlap in every step, so a
-/// read-then-write race that fast local stores hide shows up in tests.
-pub struct SlowStore {
-    inner: Arc<dyn ItemStore>,
-    delay: std::time::Duration,
-}
-
-impl SlowStore {
-    pub fn new(inner: Arc<dyn ItemStore>, delay: std::time::Duration) -> Self {
-        Self { inner, delay }
-    }
-}
-
-#[async_trait::async_trait]
-impl ItemStore for SlowStore {
-    async fn get(
-        &self,
-        key: &crate::store::Key,
-    ) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.get(key).await
-    }
-
-    async fn get_many(
-        &self,
-        keys: &[crate::store::Key],
-    ) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.get_many(keys).await
-    }
-
-    async fn write(&self, write: crate::store::Write) -> Result<(), crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.write(write).await
-    }
-
-    async fn transact(&self, writes: Vec<crate::store::Write>) -> Result<(), crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.transact(writes).await
-    }
-
-    async fn increment(
-        &self,
-        key: &crate::store::Key,
-        attribute: &str,
-        by: i64,
-        expires_at: Option<i64>,
-    ) -> Result<i64, crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.increment(key, attribute, by, expires_at).await
-    }
-
-    async fn query(
-        &self,
-        query: &crate::store::Query,
-    ) -> Result<crate::store::Page, crate::store::StoreError> {
-        tokio::time::sleep(self.delay).await;
+        self.count().await;
         self.inner.query(query).await
     }
 }

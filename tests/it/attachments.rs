@@ -3,7 +3,7 @@
 //! `events/`) → history → download; every refusal; and the same over HTTP
 //! against the local portal, whose blob endpoint enforces what S3 would.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -435,10 +435,8 @@ async fn guests_attach_with_their_key_only(store: Arc<dyn ItemStore>) {
 /// between them: counting and adding are one step. (On a store that takes
 /// its time, so the requests overlap in every step.)
 async fn the_file_limit_holds_under_concurrency(store: Arc<dyn ItemStore>) {
-    let slow = Arc::new(testing::SlowStore::new(
-        store,
-        std::time::Duration::from_millis(15),
-    ));
+    let slow =
+        Arc::new(testing::CountingStore::new(store).with_latency(std::time::Duration::from_millis(15)));
     let d = Arc::new(desk(slow).await);
     for _ in 0..(attachments::MAX_PER_TICKET - 2) {
         assert_eq!(d.request(&d.ann, pdf_request(10)).await.status, 201);

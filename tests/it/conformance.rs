@@ -1,7 +1,5 @@
 //! The storage conformance suite, once per backend.
 
-mod common;
-
 mod embedded {
     servicedesk_shared::store_conformance_tests!(crate::common::embedded);
 }

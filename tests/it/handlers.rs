@@ -1,7 +1,7 @@
 //! The ticket functions' handlers, fed the sample events from `events/`
 //! with `${TOKEN}` replaced by a token for the actor under test.
 
-mod common;
+use crate::common;
 
 use common::lambda::{Answer, event, invoke, with_token};
 

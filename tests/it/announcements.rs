@@ -1,6 +1,6 @@
 //! The landing page's announcements through the handlers, on both backends.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

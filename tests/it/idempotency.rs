@@ -2,7 +2,7 @@
 //! ticket per caller and key, however often (or however concurrently) the
 //! request is sent — on both backends.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

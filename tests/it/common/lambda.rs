@@ -42,6 +42,7 @@ pub fn with_cookies(mut event: Value, cookies: &[String]) -> Value {
     event
 }
 
+#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
@@ -121,4 +122,30 @@ pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
         .into();
     event["queryStringParameters"] = params.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
     event
+}
+
+/// The answers to `events`, all sent at once (each on a task of its own),
+/// in the order given; `app` finds the app in what `owner` holds.
+pub async fn invoke_all_at_once<T: Send + Sync + 'static>(
+    owner: &std::sync::Arc<T>,
+    app: fn(&T) -> &App,
+    events: Vec<Value>,
+) -> Vec<Answer> {
+    let tasks: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let owner = owner.clone();
+            tokio::spawn(async move { invoke(app(&owner), event).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("the request's task"));
+    }
+    answers
+}
+
+/// How many of `answers` have `status`.
+pub fn count_status(answers: &[Answer], status: u16) -> usize {
+    answers.iter().filter(|a| a.status == status).count()
 }

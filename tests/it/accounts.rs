@@ -2,7 +2,7 @@
 //! invitations, sign-in with rotating refresh tokens, password reset and
 //! change, profile and email change, and sign-in throttling.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -687,25 +687,6 @@ async fn links_die_when_the_password_changes(store: Arc<dyn ItemStore>) {
     assert_eq!(login(&desk, (ANN.0, "amber-thistle-73")).await.status, 200);
 }
 
-async fn answers_at_once(desk: &Arc<TestApp>, events: Vec<Value>) -> Vec<u16> {
-    let tasks: Vec<_> = events
-        .into_iter()
-        .map(|event| {
-            let desk = desk.clone();
-            tokio::spawn(async move { invoke(&desk.app, event).await.status })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    statuses
-}
-
-fn count(statuses: &[u16], status: u16) -> usize {
-    statuses.iter().filter(|s| **s == status).count()
-}
-
 fn login_event(email: &str, password: &str, source: &str) -> Value {
     from_source(
         with_body(
@@ -723,9 +704,9 @@ async fn sign_in_limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     let guesses = (0..20)
         .map(|n| login_event(ANN.0, &format!("guess-{n}"), "203.0.113.7"))
         .collect();
-    let statuses = answers_at_once(&desk, guesses).await;
-    assert_eq!(count(&statuses, 401), 5, "{statuses:?}");
-    assert_eq!(count(&statuses, 429), 15, "{statuses:?}");
+    let statuses = common::lambda::invoke_all_at_once(&desk, |d| &d.app, guesses).await;
+    assert_eq!(common::lambda::count_status(&statuses, 401), 5, "{statuses:?}");
+    assert_eq!(common::lambda::count_status(&statuses, 429), 15, "{statuses:?}");
     assert_eq!(login(&desk, ANN).await.status, 429, "and the account waits");
 
     // Forty wrong sign-ins over unknown accounts from one source at once:
@@ -733,16 +714,20 @@ async fn sign_in_limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     let sweep = (0..40)
         .map(|n| login_event(&format!("user{n}@acme.example"), "guess-password", "198.51.100.9"))
         .collect();
-    let statuses = answers_at_once(&desk, sweep).await;
-    assert_eq!(count(&statuses, 401), 30, "{statuses:?}");
-    assert_eq!(count(&statuses, 429), 10, "{statuses:?}");
+    let statuses = common::lambda::invoke_all_at_once(&desk, |d| &d.app, sweep).await;
+    assert_eq!(common::lambda::count_status(&statuses, 401), 30, "{statuses:?}");
+    assert_eq!(common::lambda::count_status(&statuses, 429), 10, "{statuses:?}");
 
     // Ten reset requests at once: three mails an hour from one source.
     let resets = (0..10)
         .map(|_| with_body(event("password-reset-request"), &json!({"email": SAM.0})))
         .collect();
-    let statuses = answers_at_once(&desk, resets).await;
-    assert_eq!(count(&statuses, 202), 10, "the answer never tells");
+    let statuses = common::lambda::invoke_all_at_once(&desk, |d| &d.app, resets).await;
+    assert_eq!(
+        common::lambda::count_status(&statuses, 202),
+        10,
+        "the answer never tells"
+    );
     let mails = desk.mail.take();
     assert_eq!(
         mails.iter().filter(|m| m.to[0].as_str() == SAM.0).count(),

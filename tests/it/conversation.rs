@@ -3,7 +3,7 @@
 //! visibility and sharing, the support queue, and the notifications each
 //! step leaves — delivered by the same code the notifier Lambda runs.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -780,19 +780,10 @@ async fn concurrent_notes_are_all_kept(store: Arc<dyn ItemStore>) {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order");
 }
 
-/// The statuses of `n` copies of `event` sent at once.
+/// The statuses of `events` sent at once, sorted.
 async fn all_at_once(d: &Arc<Desk>, events: Vec<Value>) -> Vec<u16> {
-    let tasks: Vec<_> = events
-        .into_iter()
-        .map(|event| {
-            let d = d.clone();
-            tokio::spawn(async move { invoke(&d.desk.app, event).await.status })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
+    let answers = common::lambda::invoke_all_at_once(d, |d| &d.desk.app, events).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     statuses.sort();
     statuses
 }

@@ -1,6 +1,6 @@
 //! End to end over HTTP: the local portal as `cargo run` serves it.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

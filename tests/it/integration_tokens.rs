@@ -2,7 +2,7 @@
 //! session, they act as their owner on the API until revoked or expired,
 //! cannot manage the account, and are stored only as digests.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -333,23 +333,13 @@ async fn expired_tokens_never_hide_new_ones(store: Arc<dyn ItemStore>) {
     assert_eq!(listed.body["tokens"][0]["name"], "Current");
 }
 
-async fn statuses_at_once(d: &Arc<Desk>, bearer: &str, bodies: Vec<Value>) -> Vec<u16> {
-    let tasks: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let (d, bearer) = (d.clone(), bearer.to_owned());
-            tokio::spawn(async move { d.create(&bearer, body).await.status })
-        })
+/// Token creations with `bodies`, all at once.
+async fn created_at_once(d: &Arc<Desk>, bearer: &str, bodies: Vec<Value>) -> Vec<Answer> {
+    let events = bodies
+        .iter()
+        .map(|body| with_body(with_token(event("account-create-token"), Some(bearer)), body))
         .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    statuses
-}
-
-fn count(statuses: &[u16], status: u16) -> usize {
-    statuses.iter().filter(|s| **s == status).count()
+    common::lambda::invoke_all_at_once(d, |d| &d.desk.app, events).await
 }
 
 async fn limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
@@ -359,9 +349,9 @@ async fn limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     let guesses = (0..10)
         .map(|n| json!({"name": "x", "current_password": format!("guess-{n}")}))
         .collect();
-    let statuses = statuses_at_once(&d, &ann, guesses).await;
-    assert_eq!(count(&statuses, 400), 5, "{statuses:?}");
-    assert_eq!(count(&statuses, 429), 5, "{statuses:?}");
+    let statuses = created_at_once(&d, &ann, guesses).await;
+    assert_eq!(common::lambda::count_status(&statuses, 400), 5, "{statuses:?}");
+    assert_eq!(common::lambda::count_status(&statuses, 429), 5, "{statuses:?}");
 
     // Nine tokens, then five creations at once (as many password checks as
     // may run at once; they finish in pairs on two cores): one more token,
@@ -371,9 +361,9 @@ async fn limits_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     for n in 0..9 {
         assert_eq!(d.create(&sam, create(n)).await.status, 201);
     }
-    let statuses = statuses_at_once(&d, &sam, (9..14).map(create).collect()).await;
-    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
-    assert_eq!(count(&statuses, 409), 4, "{statuses:?}");
+    let statuses = created_at_once(&d, &sam, (9..14).map(create).collect()).await;
+    assert_eq!(common::lambda::count_status(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(common::lambda::count_status(&statuses, 409), 4, "{statuses:?}");
     let listed = d.call("account-list-tokens", &sam, None).await;
     assert_eq!(listed.body["tokens"].as_array().unwrap().len(), 10);
 }

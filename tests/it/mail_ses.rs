@@ -2,7 +2,7 @@
 //! password-reset function sends really reaches SESv2's SendEmail, and SES
 //! refusals surface as errors instead of vanishing.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

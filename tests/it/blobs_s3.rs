@@ -5,7 +5,7 @@
 //! signature nor size nor type), so here we assert what the URL binds; the
 //! local blob endpoint's tests show those bindings enforced.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

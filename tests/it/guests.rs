@@ -2,7 +2,7 @@
 //! submit → email → view by key → comment → rotate; every way a submission
 //! or a key is refused; and a guest who later creates an account.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -551,26 +551,6 @@ async fn review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
     assert_eq!(titles.len(), 1);
 }
 
-/// The answers to `events` sent all at once.
-async fn all_at_once(desk: &Arc<TestApp>, events: Vec<Value>) -> Vec<Answer> {
-    let tasks: Vec<_> = events
-        .into_iter()
-        .map(|event| {
-            let desk = desk.clone();
-            tokio::spawn(async move { invoke(&desk.app, event).await })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.unwrap());
-    }
-    answers
-}
-
-fn count(answers: &[Answer], status: u16) -> usize {
-    answers.iter().filter(|a| a.status == status).count()
-}
-
 async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     let desk = Arc::new(testing::test_app(store));
 
@@ -580,9 +560,9 @@ async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     for _ in 0..2 {
         firsts.push(submission(&desk, json!({})).await);
     }
-    let answers = all_at_once(&desk, firsts).await;
+    let answers = common::lambda::invoke_all_at_once(&desk, |d| &d.app, firsts).await;
     assert_eq!(
-        count(&answers, 202),
+        common::lambda::count_status(&answers, 202),
         2,
         "{:?}",
         answers.iter().map(|a| &a.body).collect::<Vec<_>>()
@@ -605,9 +585,13 @@ async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     for _ in 0..8 {
         more.push(submission(&desk, json!({})).await);
     }
-    let answers = all_at_once(&desk, more).await;
-    assert_eq!(count(&answers, 202), 3, "five an hour in all");
-    assert_eq!(count(&answers, 429), 5);
+    let answers = common::lambda::invoke_all_at_once(&desk, |d| &d.app, more).await;
+    assert_eq!(
+        common::lambda::count_status(&answers, 202),
+        3,
+        "five an hour in all"
+    );
+    assert_eq!(common::lambda::count_status(&answers, 429), 5);
     desk.mail.take();
 
     // Eight rotations of one key at once: one new key, and it alone works.
@@ -615,9 +599,9 @@ async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
     let rotations = (0..8)
         .map(|_| from_source(fill(event("access-key-rotate"), &[("KEY", &key)]), "203.0.113.50"))
         .collect();
-    let answers = all_at_once(&desk, rotations).await;
-    assert_eq!(count(&answers, 202), 1);
-    assert_eq!(count(&answers, 404), 7);
+    let answers = common::lambda::invoke_all_at_once(&desk, |d| &d.app, rotations).await;
+    assert_eq!(common::lambda::count_status(&answers, 202), 1);
+    assert_eq!(common::lambda::count_status(&answers, 404), 7);
     let mailed: Vec<String> = desk.mail.take().iter().map(key_in).collect();
     assert_eq!(mailed.len(), 1);
     assert_eq!(view(&desk, &mailed[0]).await.status, 200);
@@ -633,9 +617,15 @@ async fn limits_and_keys_hold_under_concurrency(store: Arc<dyn ItemStore>) {
             )
         })
         .collect();
-    let answers = all_at_once(&desk, guesses).await;
-    assert_eq!(count(&answers, 404), access::MISSES_PER_SOURCE as usize);
-    assert_eq!(count(&answers, 429), 30 - access::MISSES_PER_SOURCE as usize);
+    let answers = common::lambda::invoke_all_at_once(&desk, |d| &d.app, guesses).await;
+    assert_eq!(
+        common::lambda::count_status(&answers, 404),
+        access::MISSES_PER_SOURCE as usize
+    );
+    assert_eq!(
+        common::lambda::count_status(&answers, 429),
+        30 - access::MISSES_PER_SOURCE as usize
+    );
 }
 
 on_both_backends!(
