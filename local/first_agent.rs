@@ -23,7 +23,7 @@ use servicedesk_shared::store::dynamodb::DynamoDbStore;
 pub const USAGE: &str = "usage: servicedesk admin create-agent --email EMAIL --table TABLE --public-url URL --mail-from ADDRESS [--language en|fr] [--configuration-set NAME]
   --email        who becomes the first agent (they get the invitation)
   --table        the deployment's table (the stack output TableName)
-  --public-url   where people open the portal (the stack output PublicUrl)
+  --public-url   where people open the portal (the stack's PublicUrl parameter; without a domain of your own, the output PortalUrl)
   --mail-from    the verified SES identity mail is sent from
   AWS region and credentials come from the environment (AWS_REGION, AWS_PROFILE, ...).";
 
@@ -120,7 +120,8 @@ pub async fn run(config: &aws_config::SdkConfig, command: &Command) -> Result<St
     Ok(format!(
         "Invited {} as the first agent: the invitation (valid until {}) is on its way.\n\
          Next: they open the link, choose a name and password, and sign in at {}/sign-in;\n\
-         then they invite customers (create an organization, then invite) and more agents in the portal.",
+         then they create organizations and invite customers and agents with POST /admin/organizations\n\
+         and POST /admin/invitations (DEPLOY.md, step 5, shows the calls).",
         sent.email, sent.expires_at, command.public_url
     ))
 }

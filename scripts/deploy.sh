@@ -32,12 +32,18 @@ need() { command -v "$1" >/dev/null || { echo "$1 is required: $2 (see DEPLOY.md
 need aws "install the AWS CLI v2"
 need sam "pip install aws-sam-cli"
 need cargo-lambda "pip install cargo-lambda"
-need zig "pip install ziglang (cargo-lambda cross-compiles for arm64 with it)"
+# pip's ziglang puts no `zig` on PATH; cargo-lambda finds it as a module.
+command -v zig >/dev/null || python3 -m ziglang version >/dev/null 2>&1 ||
+  { echo "zig is required: pip install ziglang (see DEPLOY.md, Toolchain)" >&2; exit 1; }
 need openssl "apt-get install openssl"
 
 region=$(aws configure get region || true)
 region="${AWS_REGION:-${region:-}}"
 [ -n "$region" ] || { echo "set AWS_REGION (or a default region in your AWS profile)" >&2; exit 1; }
+# One region for every tool (SAM reads AWS_DEFAULT_REGION, not AWS_REGION).
+export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
+# SAM looks for the bootstraps where cargo-lambda puts them by default.
+unset CARGO_TARGET_DIR
 account=$(aws sts get-caller-identity --query Account --output text)
 echo "deploying stack $STACK to account $account in $region"
 
@@ -52,26 +58,43 @@ else
 fi
 
 step "Build (cargo-lambda, arm64, one function per build as SAM does)"
-sam build --template-file infra/template.yaml --build-dir .aws-sam/build
+# rust-cargolambda is a SAM beta build method: opt in without a prompt.
+sam build --beta-features --template-file infra/template.yaml --build-dir .aws-sam/build --region "$region"
 
 output() { # name
   aws cloudformation describe-stacks --stack-name "$STACK" \
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
 }
+parameter() { # name: the stack's current value of a parameter
+  aws cloudformation describe-stacks --stack-name "$STACK" \
+    --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue" --output text
+}
 deploy() { # public url
-  sam deploy --template-file .aws-sam/build/template.yaml --stack-name "$STACK" \
+  # SAM splits parameter values at spaces unless they are quoted inside the
+  # argument (MailFrom holds a display name).
+  sam deploy --template-file .aws-sam/build/template.yaml --stack-name "$STACK" --region "$region" \
     --resolve-s3 --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset --no-confirm-changeset \
     --parameter-overrides \
-      "SecretName=$SECRET_NAME" "PublicUrl=$1" "MailFrom=$MAIL_FROM" \
-      "MailIdentity=$MAIL_IDENTITY" "SupportEmail=$SUPPORT_EMAIL"
+      "SecretName=\"$SECRET_NAME\"" "PublicUrl=\"$1\"" "MailFrom=\"${MAIL_FROM//\"/}\"" \
+      "MailIdentity=\"$MAIL_IDENTITY\"" "SupportEmail=\"$SUPPORT_EMAIL\""
+  # What SAM received is what the functions send as.
+  [ "$(parameter MailFrom)" = "${MAIL_FROM//\"/}" ] ||
+    { echo "the stack's MailFrom is '$(parameter MailFrom)', not '$MAIL_FROM'" >&2; exit 1; }
 }
 
 step "Deploy the stack"
+status=$(aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].StackStatus" --output text 2>/dev/null || true)
+if [ "$status" = ROLLBACK_COMPLETE ]; then
+  echo "stack $STACK failed its first create (ROLLBACK_COMPLETE): see its events in the CloudFormation console," >&2
+  echo "fix the cause, delete it (aws cloudformation delete-stack --stack-name $STACK), then run this again" >&2
+  exit 1
+fi
 if [ -n "${PUBLIC_URL:-}" ]; then
   deploy "$PUBLIC_URL"
 else
-  existing=$(output PortalUrl 2>/dev/null || true)
-  if [ -n "$existing" ] && [ "$existing" != "None" ]; then
+  # Keep what the stack has (a custom domain set once stays).
+  existing=$(parameter PublicUrl 2>/dev/null || true)
+  if [ -n "$existing" ] && [ "$existing" != "None" ] && [ "$existing" != "https://pending.invalid" ]; then
     deploy "$existing"
   else
     # The CDN's address exists only once the stack does: deploy, then
@@ -80,18 +103,13 @@ else
     deploy "$(output PortalUrl)"
   fi
 fi
-portal=$(output PortalUrl)
-public="${PUBLIC_URL:-$portal}"
+public=$(parameter PublicUrl)
 
 step "Upload web/ and refresh the CDN"
 bucket=$(output WebBucketName)
-# The page shell and the API description are re-read on every visit; the
-# rest may be cached for an hour.
-aws s3 sync web/ "s3://$bucket/" --delete --exclude index.html --exclude openapi.yaml \
-  --cache-control "public, max-age=3600"
-for file in index.html openapi.yaml; do
-  aws s3 cp "web/$file" "s3://$bucket/$file" --cache-control "no-cache"
-done
+# The files are not fingerprinted, so browsers revalidate each one (ETag)
+# and never mix an old app.js with a new page or API.
+aws s3 sync web/ "s3://$bucket/" --delete --cache-control "no-cache"
 aws cloudfront create-invalidation --distribution-id "$(output WebDistributionId)" --paths "/*" >/dev/null
 echo "uploaded and invalidated"
 

@@ -22,7 +22,20 @@ step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 # Everything started in the background (tool installs, emulators, the
 # portal) stops with the script.
 background_pids=()
-trap 'kill "${background_pids[@]}" 2>/dev/null || true' EXIT
+stop_background() {
+  local pid
+  for pid in "${background_pids[@]}"; do
+    pkill -P "$pid" 2>/dev/null || true # what the job started (pip, npm, ...)
+    kill "$pid" 2>/dev/null || true
+  done
+}
+trap stop_background EXIT
+# A job that ended is waited for and forgotten, so its id is never killed.
+forget() { # pid
+  local kept=() pid
+  for pid in "${background_pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  background_pids=("${kept[@]}")
+}
 
 # Installs the Python tools into $CACHE/venv when scripts/requirements-test.txt changed.
 python_tools() {
@@ -74,12 +87,14 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 step "Python tools, template lint, checkov and the API description (from the background)"
-if ! wait "$checks_pid"; then
-  cat "$checks_log"
+checks_ok=true
+wait "$checks_pid" || checks_ok=false
+forget "$checks_pid"
+cat "$checks_log"
+if ! $checks_ok; then
   echo "the checks above failed" >&2
   exit 1
 fi
-cat "$checks_log"
 
 step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
 # Background processes (emulators, the portal for the browser tests) stop with the script.
@@ -141,12 +156,14 @@ SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
-if ! wait "$browser_pid"; then
-  cat "$browser_log"
+browser_ok=true
+wait "$browser_pid" || browser_ok=false
+forget "$browser_pid"
+cat "$browser_log"
+if ! $browser_ok; then
   echo "installing the browser tools failed" >&2
   exit 1
 fi
-cat "$browser_log"
 # The portal binary cargo test just built (same features): a no-op unless something changed.
 cargo build --workspace --all-features --bin servicedesk --quiet
 browser_data=$(mktemp -d)

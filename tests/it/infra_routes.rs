@@ -225,6 +225,29 @@ fn the_notifier_sweeps_what_the_stream_gave_up_on() {
 }
 
 #[test]
+fn sam_builds_each_function_from_its_own_crate() {
+    // cargo-lambda runs in CodeUri: at the workspace root, `--bin <name>`
+    // would look in the portal's package only; in the crate's folder cargo
+    // picks that package (SAM's rust-cargolambda guide says as much).
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            resource["Properties"]["CodeUri"].as_str(),
+            Some(format!("../functions/{binary}").as_str()),
+            "{name:?}"
+        );
+        let manifest = format!("{}/functions/{binary}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&manifest).exists(), "{manifest}");
+    }
+}
+
+#[test]
 fn every_route_has_a_sample_event() {
     let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
     let sampled: BTreeSet<String> = std::fs::read_dir(events)

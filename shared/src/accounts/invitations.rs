@@ -65,7 +65,7 @@ pub async fn invite_first_agent(app: &App, email: &str, language: Language) -> R
     query.limit = 1;
     if !app.store.query(&query).await?.items.is_empty() {
         return Err(Error::Conflict(
-            "this desk has an agent already; agents invite more agents in the portal (Support → invite)"
+            "this desk has an agent already; agents invite more agents with POST /admin/invitations (DEPLOY.md, step 5)"
                 .into(),
         ));
     }
