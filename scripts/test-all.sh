@@ -30,11 +30,15 @@ stop_background() {
   done
 }
 trap stop_background EXIT
-# A job that ended is waited for and forgotten, so its id is never killed.
-forget() { # pid
-  local kept=() pid
+# Waits for a background job, forgets it (so its id is never killed after),
+# prints its log, and stops the run if it failed.
+collect() { # pid log what
+  local ok=true kept=() pid
+  wait "$1" || ok=false
   for pid in "${background_pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
   background_pids=("${kept[@]}")
+  cat "$2"
+  $ok || { echo "$3 failed (above)" >&2; exit 1; }
 }
 
 # Installs the Python tools into $CACHE/venv when scripts/requirements-test.txt changed.
@@ -87,14 +91,7 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 step "Python tools, template lint, checkov and the API description (from the background)"
-checks_ok=true
-wait "$checks_pid" || checks_ok=false
-forget "$checks_pid"
-cat "$checks_log"
-if ! $checks_ok; then
-  echo "the checks above failed" >&2
-  exit 1
-fi
+collect "$checks_pid" "$checks_log" "the Python tools, template or API checks"
 
 step "Starting the AWS emulators (moto server: one for DynamoDB, one for SES)"
 # Background processes (emulators, the portal for the browser tests) stop with the script.
@@ -156,14 +153,7 @@ SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
-browser_ok=true
-wait "$browser_pid" || browser_ok=false
-forget "$browser_pid"
-cat "$browser_log"
-if ! $browser_ok; then
-  echo "installing the browser tools failed" >&2
-  exit 1
-fi
+collect "$browser_pid" "$browser_log" "installing the browser tools"
 # The portal binary cargo test just built (same features): a no-op unless something changed.
 cargo build --workspace --all-features --bin servicedesk --quiet
 browser_data=$(mktemp -d)
