@@ -122,6 +122,10 @@ pub async fn run(config: &aws_config::SdkConfig, command: &Command) -> Result<St
          Next: they open the link, choose a name and password, and sign in at {}/sign-in;\n\
          then they create organizations and invite customers and agents with POST /admin/organizations\n\
          and POST /admin/invitations (DEPLOY.md, step 5, shows the calls).",
-        sent.email, sent.expires_at, command.public_url
+        sent.email,
+        sent.expires_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        command.public_url
     ))
 }

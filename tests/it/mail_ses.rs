@@ -236,6 +236,13 @@ async fn the_first_agent_of_a_fresh_deployment_is_invited_and_takes_over() {
             .unwrap_err()
             .contains("--table is required")
     );
+    // A table that is not there is said so, not "retry in a moment".
+    let mut wrong_table = args.clone();
+    wrong_table[3] = "no-such-table".into();
+    let missing = first_agent::run(&config, &first_agent::parse(&wrong_table).unwrap())
+        .await
+        .unwrap_err();
+    assert!(missing.contains("check the table name"), "{missing}");
 
     let printed = first_agent::run(&config, &command).await.expect("the invitation");
     assert!(

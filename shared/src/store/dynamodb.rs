@@ -176,10 +176,20 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    if let Some(service) = err.as_service_error()
-        && service.code() == Some("ValidationException")
-    {
-        return StoreError::Invalid(service.message().unwrap_or("validation failed").to_owned());
+    if let Some(service) = err.as_service_error() {
+        match service.code() {
+            Some("ValidationException") => {
+                return StoreError::Invalid(service.message().unwrap_or("validation failed").to_owned());
+            }
+            // A wrong table name is configuration, not an outage: retrying cannot help.
+            Some("ResourceNotFoundException") => {
+                return StoreError::Invalid(
+                    "the table (or index) does not exist in this account and region; check the table name"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
     }
     StoreError::Unavailable(DisplayErrorContext(&err).to_string())
 }
