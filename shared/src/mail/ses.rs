@@ -38,6 +38,14 @@ fn content(data: &str) -> Result<Content, MailError> {
         .map_err(|e| MailError::Rejected(e.to_string()))
 }
 
+/// Whether SES refused this message for good (not worth sending again).
+/// Problems of the account or its sending domain (suspended, MAIL FROM not
+/// verified) are not: once an operator fixes them, the retried and swept
+/// notifications go out instead of being dropped.
+fn refused_for_good(code: Option<&str>) -> bool {
+    matches!(code, Some("MessageRejected" | "BadRequestException"))
+}
+
 fn header(name: &str, value: &str) -> Result<MessageHeader, MailError> {
     MessageHeader::builder()
         .name(name)
@@ -83,15 +91,7 @@ impl Mailer for SesMailer {
         match result {
             Ok(_) => Ok(()),
             Err(err) => {
-                let permanent = matches!(
-                    err.as_service_error().and_then(|e| e.code()),
-                    Some(
-                        "MessageRejected"
-                            | "MailFromDomainNotVerifiedException"
-                            | "AccountSuspendedException"
-                            | "BadRequestException"
-                    )
-                );
+                let permanent = refused_for_good(err.as_service_error().and_then(|e| e.code()));
                 let detail = DisplayErrorContext(&err).to_string();
                 Err(if permanent {
                     MailError::Rejected(detail)
@@ -99,6 +99,26 @@ impl Mailer for SesMailer {
                     MailError::Unavailable(detail)
                 })
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_for_good;
+
+    #[test]
+    fn account_problems_are_retried_and_bad_messages_are_not() {
+        assert!(refused_for_good(Some("MessageRejected")));
+        assert!(refused_for_good(Some("BadRequestException")));
+        for passing in [
+            Some("MailFromDomainNotVerifiedException"),
+            Some("AccountSuspendedException"),
+            Some("TooManyRequestsException"),
+            Some("SendingPausedException"),
+            None,
+        ] {
+            assert!(!refused_for_good(passing), "{passing:?}");
         }
     }
 }
