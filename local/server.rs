@@ -52,11 +52,16 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
     let web = tower::service_fn(move |req: AxumRequest| {
         let (files, shell) = (files.clone(), shell.clone());
         async move {
-            if is_site_file(req.uri().path()) {
+            if is_api_path(req.uri().path()) {
+                // The CDN sends these to API Gateway, which has no route for them.
+                return Ok(to_axum(api::problem(&Error::NotFound("route"))));
+            }
+            let file = if is_site_file(req.uri().path()) {
                 files.oneshot(req).await
             } else {
                 shell.oneshot(req).await
-            }
+            };
+            file.map(|response| response.map(AxumBody::new))
         }
     });
     router
@@ -94,6 +99,31 @@ pub const SITE_FILE_EXTENSIONS: [&str; 10] = [
     "txt",
     "webmanifest",
 ];
+
+/// The CDN's path patterns that go to the API origin (infra/template.yaml's
+/// cache behaviors; a test keeps the two equal): a path under them that no
+/// route serves is a 404 here as in AWS, never the page shell.
+pub const API_PATH_PATTERNS: [&str; 8] = [
+    "/tickets*",
+    "/auth/*",
+    "/account/*",
+    "/admin/*",
+    "/guest/*",
+    "/access/*",
+    "/agent/*",
+    "/announcements",
+];
+
+/// Whether the CDN sends `path` to the API (CloudFront's `*` matches any
+/// characters; ours only end a pattern).
+pub fn is_api_path(path: &str) -> bool {
+    API_PATH_PATTERNS
+        .iter()
+        .any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == *pattern,
+        })
+}
 
 /// Whether `path` names a file of the site rather than a page of the front end.
 pub fn is_site_file(path: &str) -> bool {

@@ -2,8 +2,16 @@
 // built with DOM calls (never HTML strings from data), speaks through the
 // catalogs in i18n.js and shows the API's problem details next to the field.
 
-import { api, anonymous, currentAccount, restore, signIn, signOut, ApiError } from "./api.js";
+import { api, anonymous, currentAccount, restore, signIn, signOut, withAccessKey, ApiError } from "./api.js";
 import { formatDate, hasText, language, setLanguage, t } from "./i18n.js";
+
+/** The API path of the ticket the held access key opens. */
+const ACCESS_BASE = "/access/ticket";
+
+/** Calls the API with the access key this tab holds. */
+function byAccessKey(method, path, body) {
+  return withAccessKey(sessionStorage.getItem("sd-access") || "", method, path, body);
+}
 
 const main = document.getElementById("main");
 
@@ -375,7 +383,7 @@ function ticketView(ticket, base, reload, people = null) {
       event.internal ? h("p", {}, t("event.internal")) : null,
       event.text ? h("pre", { class: "text" }, event.text) : null,
       event.type === "attachment_added" ? h("button", { type: "button", class: "secondary", onclick: async () => {
-        const call = base.startsWith("/access/") ? anonymous : api;
+        const call = base === ACCESS_BASE ? byAccessKey : api;
         const download = await call("GET", `${base}/attachments/${encodeURIComponent(event.attachment_id)}`);
         location.assign(download.url);
       } }, t("attach.download", { name: event.file_name })) : null)));
@@ -384,23 +392,23 @@ function ticketView(ticket, base, reload, people = null) {
     if (v.internal) body.internal = true;
     if (v.title) body.title = v.title;
     if (v.notify) body.notify = v.notify;
-    await (base.startsWith("/access/") ? anonymous : api)("POST", `${base}/notes`, body);
+    await (base === ACCESS_BASE ? byAccessKey : api)("POST", `${base}/notes`, body);
     form.reset();
     announce(t("ticket.noteAdded"));
     await reload();
   }) },
   field("title", t("ticket.noteTitle"), h("input", { type: "text", maxlength: "200" })),
   field("text", t("ticket.noteText"), h("textarea", { maxlength: "20000" }), { required: true }),
-  base.startsWith("/access/") ? null : field("notify", t("ticket.notify"), h("input", { type: "text" })),
+  base === ACCESS_BASE ? null : field("notify", t("ticket.notify"), h("input", { type: "text" })),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("ticket.send"))));
   const completed = ticket.status === "resolved" || ticket.status === "closed";
   const statusForm = h("form", { onsubmit: onSubmit(async () => {
-    const call = base.startsWith("/access/") ? anonymous : api;
+    const call = base === ACCESS_BASE ? byAccessKey : api;
     await call("PATCH", base, { status: completed ? "open" : "closed" });
     announce(t(completed ? "ticket.reopened" : "ticket.closed"));
     await reload();
   }) }, h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t(completed ? "ticket.reopen" : "ticket.close"))));
-  const isGuest = base.startsWith("/access/");
+  const isGuest = base === ACCESS_BASE;
   const call = isGuest ? anonymous : api;
   const agent = currentAccount()?.role === "agent";
   const extra = [];
@@ -590,10 +598,8 @@ async function accessPage() {
     sessionStorage.setItem("sd-access", key);
     history.replaceState(null, "", "/access");
   }
-  const held = sessionStorage.getItem("sd-access");
-  if (held) {
-    const base = `/access/${encodeURIComponent(held)}`;
-    const reload = async () => ticketView(await anonymous("GET", base), base, reload);
+  if (sessionStorage.getItem("sd-access")) {
+    const reload = async () => ticketView(await byAccessKey("GET", ACCESS_BASE), ACCESS_BASE, reload);
     try {
       return await reload();
     } catch (error) {
@@ -603,7 +609,7 @@ async function accessPage() {
   }
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     const pasted = v.key.includes("key=") ? new URLSearchParams(v.key.split("#")[1] || "").get("key") || "" : v.key.trim();
-    await anonymous("GET", `/access/${encodeURIComponent(pasted)}`);
+    await withAccessKey(pasted, "GET", ACCESS_BASE);
     sessionStorage.setItem("sd-access", pasted);
     await accessPage();
   }) },

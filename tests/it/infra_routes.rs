@@ -388,14 +388,21 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         .filter(|b| b["TargetOriginId"].as_str() == Some("api"))
         .map(|b| b["PathPattern"].as_str().unwrap())
         .collect();
+    // The local portal answers exactly these paths from the API (a 404 when
+    // no route serves one), never with the page shell.
+    assert_eq!(
+        api_patterns,
+        servicedesk::server::API_PATH_PATTERNS,
+        "the CDN (left) and the local portal"
+    );
     let to_api = |path: &str| api_patterns.iter().any(|p| glob(p, path));
     for route in servicedesk::routes::routes() {
         let example = route
             .path
             .replace("{number}", "T20261122.0001")
-            .replace("{key}", "k")
             .replace("{id}", "i")
             .replace("{email}", "a%40b.example");
+        assert!(servicedesk::server::is_api_path(&example), "{example}");
         assert!(
             to_api(&example),
             "{} {} must reach the API through the CDN",
@@ -425,5 +432,9 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         "/styles.css",
     ] {
         assert!(!to_api(page), "{page} is a page of the site, not an API path");
+        assert!(
+            !servicedesk::server::is_api_path(page),
+            "the local portal takes {page} for the API"
+        );
     }
 }

@@ -221,6 +221,80 @@ async fn refusals_are_problems_and_bad_path_values_never_look_like_outages() {
 }
 
 #[tokio::test]
+async fn a_guest_sends_the_access_key_in_a_header_never_in_the_url() {
+    let desk = testing::test_app(common::embedded().await.unwrap());
+    let mail = desk.mail.clone();
+    let app = Arc::new(desk.app);
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/web").into();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = server::router(app, web);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let client = reqwest::Client::new();
+
+    let challenge: servicedesk_shared::guest::challenge::Challenge = client
+        .get(format!("{url}/guest/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let solution = servicedesk_shared::guest::challenge::solve(&challenge);
+    let submitted = client
+        .post(format!("{url}/guest/tickets"))
+        .json(&json!({
+            "contact_name": "Gina Green", "email": "gina@example.org", "urgency": "not_urgent",
+            "category": "helpdesk_support", "description": "The till does not start.",
+            "language": "en", "website": "", "challenge": challenge.challenge, "solution": solution,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 202, "{:?}", submitted.text().await);
+    let key = common::link_secret(&mail.take().pop().expect("the confirmation"), "access", "key");
+
+    let view = |authorization: Option<String>| {
+        let request = client.get(format!("{url}/access/ticket"));
+        match authorization {
+            Some(value) => request.header("authorization", value),
+            None => request,
+        }
+        .send()
+    };
+    let opened = view(Some(format!("AccessKey {key}"))).await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let opened: Value = opened.json().await.unwrap();
+    assert!(
+        opened["number"].as_str().is_some_and(|n| n.starts_with('T')),
+        "{opened}"
+    );
+    // The scheme's name is case-insensitive, as HTTP's are.
+    assert_eq!(
+        view(Some(format!("accesskey {key}"))).await.unwrap().status(),
+        200
+    );
+    for refused in [
+        None,
+        Some(format!("Bearer {key}")),
+        Some(key.clone()),
+        Some("AccessKey ".into()),
+    ] {
+        let answer = view(refused.clone()).await.unwrap();
+        assert_eq!(answer.status(), 401, "{refused:?}");
+        assert_eq!(answer.headers()["www-authenticate"], "AccessKey", "{refused:?}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    }
+    // The key in the path, as before, opens nothing: no route takes it there.
+    for path in [format!("/access/{key}"), format!("/access/{key}/notes")] {
+        let answer = client.get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+        let body = answer.text().await.unwrap();
+        assert!(!body.contains("Gina"), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn demo_data_is_created_once() {
     let (app, _, _) = testing::app(common::embedded().await.unwrap());
     assert!(demo::seed(&app).await.unwrap(), "first start creates the demo");

@@ -202,7 +202,7 @@ fn every_reference_resolves_to_a_component() {
 }
 
 #[test]
-fn routes_that_authenticate_declare_bearer_auth_and_the_others_none() {
+fn routes_that_authenticate_declare_their_scheme_and_the_others_none() {
     let document = document();
     let scheme = &document["components"]["securitySchemes"]["bearerAuth"];
     assert_eq!(scheme["type"].as_str(), Some("http"));
@@ -217,7 +217,13 @@ fn routes_that_authenticate_declare_bearer_auth_and_the_others_none() {
             || requirements
                 .iter()
                 .any(|r| r.as_mapping().is_some_and(|m| m.is_empty()));
-        if requires_bearer(&operation.method, &operation.path) {
+        if operation.path.starts_with("/access/") {
+            // The access key, in its own scheme (never in the URL).
+            let only_access_key = requirements.len() == 1 && !requirements[0]["accessKey"].is_null();
+            if !only_access_key {
+                wrong.push(format!("{} must declare accessKey only", operation.name()));
+            }
+        } else if requires_bearer(&operation.method, &operation.path) {
             authenticated += 1;
             if !accepts_bearer || allows_anonymous {
                 wrong.push(format!("{} must declare bearerAuth", operation.name()));

@@ -1,6 +1,6 @@
 //! Attachments: `POST /tickets/{number}/attachments` (a presigned upload),
 //! `GET /tickets/{number}/attachments/{id}` (a presigned download), and the
-//! same for guests under `/access/{key}/attachments`.
+//! same for guests under `/access/ticket/attachments` (with their access key).
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -11,13 +11,22 @@ use servicedesk_shared::guest::access;
 use servicedesk_shared::{App, Error, Result, api};
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
-    api::respond(route(app, &req).await)
+    let result = route(app, &req).await;
+    if by_access_key(&req) {
+        api::respond_to_key_holder(result)
+    } else {
+        api::respond(result)
+    }
+}
+
+fn by_access_key(req: &Request) -> bool {
+    req.uri().path().starts_with("/access/")
 }
 
 /// The caller and the ticket: by token and path, or by access key alone.
 async fn caller(app: &App, req: &Request) -> Result<(Actor, TicketNumber)> {
-    if req.uri().path().starts_with("/access/") {
-        let opened = access::open(app, &api::path_param(req, "key")?, &api::source_ip(req)).await?;
+    if by_access_key(req) {
+        let opened = access::open(app, api::access_key(req)?, &api::source_ip(req)).await?;
         let number = opened.detail.ticket.number;
         return Ok((opened.actor, number));
     }

@@ -184,6 +184,44 @@ fn bearer(req: &Request) -> Result<&str> {
     Ok(token)
 }
 
+/// The access key a guest or invited person presents as
+/// `Authorization: AccessKey <key>`: in a header, never in the URL, so no
+/// access log, proxy or browser history records it.
+pub fn access_key(req: &Request) -> Result<&str> {
+    let missing = || {
+        Error::Unauthenticated(
+            "this endpoint needs the ticket's access key (from the emailed link's '#key=...'), sent as 'Authorization: AccessKey <key>'"
+                .into(),
+        )
+    };
+    let header = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(missing)?;
+    let (scheme, key) = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.split_once(' '))
+        .ok_or_else(missing)?;
+    let key = key.trim();
+    if !scheme.eq_ignore_ascii_case("AccessKey") || key.is_empty() {
+        return Err(missing());
+    }
+    Ok(key)
+}
+
+/// [`respond`] for endpoints that take an access key: a 401 names the
+/// `AccessKey` scheme, not `Bearer`.
+pub fn respond_to_key_holder(result: Result<Response<Body>>) -> Response<Body> {
+    let mut response = respond(result);
+    if response.status() == http::StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("AccessKey"));
+    }
+    response
+}
+
 /// The request body's bytes, however API Gateway delivered them (text, or
 /// base64 already decoded).
 pub fn body_bytes(req: &Request) -> &[u8] {

@@ -173,19 +173,19 @@ fn expired(app: &App, ticket: &Ticket) -> bool {
     )
 }
 
-/// `GET /access/{key}`: the ticket with its whole history.
+/// `GET /access/ticket`: the ticket with its whole history.
 pub async fn view(app: &App, key: &str, source: &str) -> Result<TicketView> {
     let opened = open(app, key, source).await?;
     directory::ticket_view(app, &opened.actor, opened.detail).await
 }
 
-/// `POST /access/{key}/notes`: a comment from the guest, in the history.
+/// `POST /access/ticket/notes`: a comment from the guest, in the history.
 pub async fn add_note(app: &App, key: &str, source: &str, note: NoteRequest) -> Result<TicketEvent> {
     let opened = open(app, key, source).await?;
     conversation::add_note(app, &opened.actor, &opened.detail.ticket.number, note).await
 }
 
-/// `POST /access/{key}/close` and reopen go through the ticket update.
+/// `PATCH /access/ticket` (close, reopen) goes through the ticket update.
 pub async fn update(app: &App, key: &str, source: &str, update: TicketUpdate) -> Result<Ticket> {
     let opened = open(app, key, source).await?;
     conversation::update(app, &opened.actor, &opened.detail.ticket.number, update).await
@@ -307,7 +307,7 @@ pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> R
     Ok(Some(Invitation { pointer, key, holder }))
 }
 
-/// `POST /access/{key}/rotate`: a new key by email. The swap is one
+/// `POST /access/ticket/rotate`: a new key by email. The swap is one
 /// transaction conditional on the old key still existing, so of two
 /// rotations racing with one key exactly one succeeds and exactly one key
 /// works after; an invited person's pointer moves with it (conditional on
