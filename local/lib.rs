@@ -8,4 +8,6 @@ pub mod demo;
 pub mod first_agent;
 pub mod notifier;
 pub mod routes;
+#[cfg(feature = "aws")]
+pub mod secret_rotation;
 pub mod server;

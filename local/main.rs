@@ -117,24 +117,35 @@ async fn main() {
     }
 }
 
-/// `servicedesk admin create-agent ...`: operations on a deployment.
+/// `servicedesk admin create-agent|rotate-secret ...`: operations on a deployment.
 #[cfg(feature = "aws")]
 async fn admin(args: &[String]) -> Result<(), String> {
-    use servicedesk::first_agent;
+    use servicedesk::{first_agent, secret_rotation};
+    let sdk = || aws_config::load_defaults(aws_config::BehaviorVersion::latest());
     match args.first().map(String::as_str) {
         Some("create-agent") => {
             let command = first_agent::parse(&args[1..])?;
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            println!("{}", first_agent::run(&config, &command).await?);
+            println!("{}", first_agent::run(&sdk().await, &command).await?);
             Ok(())
         }
-        _ => Err(first_agent::USAGE.into()),
+        Some("rotate-secret") => {
+            let command = secret_rotation::parse(&args[1..])?;
+            let now = time::OffsetDateTime::now_utc();
+            println!("{}", secret_rotation::run(&sdk().await, &command, now).await?);
+            Ok(())
+        }
+        _ => Err(format!(
+            "{}
+{}",
+            first_agent::USAGE,
+            secret_rotation::USAGE
+        )),
     }
 }
 
 #[cfg(not(feature = "aws"))]
 async fn admin(_: &[String]) -> Result<(), String> {
-    Err("admin commands talk to a deployment: run them as `cargo run --features aws -- admin create-agent ...` (see DEPLOY.md)".into())
+    Err("admin commands talk to a deployment: run them as `cargo run --features aws -- admin create-agent|rotate-secret ...` (see DEPLOY.md)".into())
 }
 
 async fn run() -> Result<(), String> {

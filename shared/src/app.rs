@@ -1,7 +1,7 @@
 //! The services a handler works with, built once at start-up and borrowed by
 //! every request.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::auth::tokens::{TokenKeys, TokenSettings};
 use crate::blobs::BlobStore;
@@ -43,12 +43,29 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub blobs: Arc<dyn BlobStore>,
+    /// Replaced whole when the secrets are reread (a rotation), so a request
+    /// never sees keys of two generations.
+    keys: RwLock<Arc<Keys>>,
+    pub settings: Settings,
+}
+
+/// Everything derived from the app secrets: what we sign and take back.
+pub struct Keys {
     pub tokens: TokenKeys,
     /// Page cursors of ticket lists.
     pub cursors: SignedCodec,
     /// Proof-of-work challenges for guest submissions.
     pub challenges: SignedCodec,
-    pub settings: Settings,
+}
+
+impl Keys {
+    fn new(secrets: &Secrets, settings: TokenSettings) -> Self {
+        Self {
+            tokens: TokenKeys::new(secrets, settings),
+            cursors: SignedCodec::new(secrets, "servicedesk/cursor/v1"),
+            challenges: SignedCodec::new(secrets, "servicedesk/challenge/v1"),
+        }
+    }
 }
 
 impl App {
@@ -59,11 +76,24 @@ impl App {
             clock: adapters.clock,
             ids: adapters.ids,
             blobs: adapters.blobs,
-            tokens: TokenKeys::new(secrets, settings.tokens.clone()),
-            cursors: SignedCodec::new(&secrets.current, "servicedesk/cursor/v1"),
-            challenges: SignedCodec::new(&secrets.current, "servicedesk/challenge/v1"),
+            keys: RwLock::new(Arc::new(Keys::new(secrets, settings.tokens.clone()))),
             settings,
         }
+    }
+
+    /// The keys of the secrets read last.
+    pub fn keys(&self) -> Arc<Keys> {
+        // A panic never happens while the lock is held (it only swaps an Arc).
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Takes newly read secrets (a rotation step) for every later request.
+    pub fn rekey(&self, secrets: &Secrets) {
+        let keys = Arc::new(Keys::new(secrets, self.settings.tokens.clone()));
+        *self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
     }
 
     /// A fresh user id (accounts, guests, invited people).

@@ -4,12 +4,13 @@
 
 use crate::app::Settings;
 use crate::auth::tokens::TokenSettings;
-use crate::secret::{Secret, Secrets};
 
 #[derive(Debug)]
 pub struct Config {
     pub table_name: String,
-    pub secrets: Secrets,
+    /// The Secrets Manager secret holding the app secret (name or ARN): read
+    /// at init and every few minutes after, never put in the environment.
+    pub secret_id: String,
     pub settings: Settings,
     /// The verified SES identity mail is sent from.
     pub mail_from: String,
@@ -41,27 +42,10 @@ impl Config {
             value
         };
         let table_name = required("TABLE_NAME");
-        let secret_raw = required("SERVICEDESK_SECRET");
+        let secret_id = required("SERVICEDESK_SECRET_ID");
         let public_url = required("PUBLIC_URL");
         let mail_from = required("MAIL_FROM");
         let support_email = required("SUPPORT_EMAIL");
-        let current = secret_raw.and_then(|raw| {
-            Secret::from_base64(&raw)
-                .map_err(|e| problems.push(format!("SERVICEDESK_SECRET {e}")))
-                .ok()
-        });
-        let mut previous = Vec::new();
-        for (i, raw) in get("SERVICEDESK_PREVIOUS_SECRETS")
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.trim().is_empty())
-            .enumerate()
-        {
-            match Secret::from_base64(raw) {
-                Ok(secret) => previous.push(secret),
-                Err(e) => problems.push(format!("SERVICEDESK_PREVIOUS_SECRETS entry {} {e}", i + 1)),
-            }
-        }
         if let Some(url) = &public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
@@ -72,13 +56,13 @@ impl Config {
                 .map_err(|_| problems.push(format!("SUPPORT_EMAIL is not an email address (got {raw})")))
                 .ok()
         });
-        match (table_name, current, public_url, mail_from, support_email) {
-            (Some(table_name), Some(current), Some(public_url), Some(mail_from), Some(support_email))
+        match (table_name, secret_id, public_url, mail_from, support_email) {
+            (Some(table_name), Some(secret_id), Some(public_url), Some(mail_from), Some(support_email))
                 if problems.is_empty() =>
             {
                 Ok(Self {
                     table_name,
-                    secrets: Secrets { current, previous },
+                    secret_id,
                     settings: Settings {
                         tokens: TokenSettings {
                             issuer: get("JWT_ISSUER").unwrap_or_else(|| "servicedesk".into()),
@@ -107,7 +91,7 @@ mod tests {
         let err = Config::from_lookup(|_| None).unwrap_err().to_string();
         for name in [
             "TABLE_NAME",
-            "SERVICEDESK_SECRET",
+            "SERVICEDESK_SECRET_ID",
             "PUBLIC_URL",
             "MAIL_FROM",
             "SUPPORT_EMAIL",
@@ -118,27 +102,18 @@ mod tests {
         let err = Config::from_lookup(|n| match n {
             "TABLE_NAME" | "MAIL_FROM" => Some("x".into()),
             "PUBLIC_URL" => Some("desk.example".into()),
-            "SERVICEDESK_SECRET" => Some("c2hvcnQ=".into()),
-            "SERVICEDESK_PREVIOUS_SECRETS" => Some("!!".into()),
             _ => None,
         })
         .unwrap_err()
         .to_string();
-        assert!(
-            err.contains("SERVICEDESK_SECRET must be at least 32 bytes"),
-            "{err}"
-        );
-        assert!(err.contains("SERVICEDESK_PREVIOUS_SECRETS entry 1"), "{err}");
         assert!(err.contains("PUBLIC_URL must start with https://"), "{err}");
     }
 
     #[test]
     fn reads_a_complete_environment() {
-        let (secret, old) = (Secret::generate().to_base64(), Secret::generate().to_base64());
         let config = Config::from_lookup(|n| match n {
             "TABLE_NAME" => Some("tickets".into()),
-            "SERVICEDESK_SECRET" => Some(secret.clone()),
-            "SERVICEDESK_PREVIOUS_SECRETS" => Some(old.clone()),
+            "SERVICEDESK_SECRET_ID" => Some("servicedesk/app-secret".into()),
             "PUBLIC_URL" => Some("https://desk.example".into()),
             "MAIL_FROM" => Some("desk@example.com".into()),
             "SUPPORT_EMAIL" => Some("support@example.com".into()),
@@ -147,7 +122,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(config.table_name, "tickets");
-        assert_eq!(config.secrets.previous.len(), 1);
+        assert_eq!(config.secret_id, "servicedesk/app-secret");
         let tokens = &config.settings.tokens;
         assert_eq!(
             (tokens.issuer.as_str(), tokens.audience.as_str()),

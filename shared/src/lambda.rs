@@ -1,6 +1,8 @@
-//! What every HTTP Lambda's `main` does, once: read config, load one
-//! `SdkConfig`, build the clients and the [`App`], then serve requests with
-//! the borrowed `App`. Nothing else runs at init, to keep cold starts short.
+//! What every Lambda's `main` does, once: read config, load one `SdkConfig`,
+//! build the clients, read the app secret and build the [`App`], then serve
+//! requests with the borrowed `App` (its keys reread every few minutes, so
+//! a secret rotation reaches running functions). Nothing else runs at init,
+//! to keep cold starts short.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,6 +16,7 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::ids::UuidV7;
 use crate::mail::Mailer;
+use crate::secret::secrets_manager::{Refresher, SecretsManagerSource};
 use crate::store::dynamodb::DynamoDbStore;
 
 /// Runs an HTTP handler on Lambda.
@@ -22,10 +25,10 @@ where
     F: Fn(&'static App, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    let app = init().await?;
-    lambda_http::run(service_fn(move |req: Request| {
-        let response = handler(app, req);
-        async move { Ok::<_, Infallible>(response.await) }
+    let (app, secrets) = init().await?;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        secrets.refresh_if_due(app).await;
+        Ok::<_, Infallible>(handler(app, req).await)
     }))
     .await
 }
@@ -38,16 +41,20 @@ where
     F: Fn(&'static App, E) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Result<R, lambda_http::Error>> + Send,
 {
-    let app = init().await?;
+    let (app, secrets) = init().await?;
     lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
-        move |event: lambda_http::LambdaEvent<E>| handler(app, event.payload),
+        move |event: lambda_http::LambdaEvent<E>| async move {
+            secrets.refresh_if_due(app).await;
+            handler(app, event.payload).await
+        },
     ))
     .await
 }
 
-/// Once per process: logging, configuration, one `SdkConfig`, the clients
-/// and the [`App`] every invocation borrows.
-async fn init() -> Result<&'static App, lambda_http::Error> {
+/// Once per process: logging, configuration, one `SdkConfig`, the clients,
+/// the app secret (one Secrets Manager call) and the [`App`] every
+/// invocation borrows.
+async fn init() -> Result<(&'static App, &'static Refresher), lambda_http::Error> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_ansi(false)
@@ -56,20 +63,33 @@ async fn init() -> Result<&'static App, lambda_http::Error> {
         .init();
     let config = Config::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
-    // The App lives as long as the process; leaking it lets every request borrow it.
-    let app: &'static App = Box::leak(Box::new(App::new(
+    let (app, secrets) = start(config, &sdk).await?;
+    // Both live as long as the process; leaking them lets every request borrow them.
+    Ok((Box::leak(Box::new(app)), Box::leak(Box::new(secrets))))
+}
+
+/// The [`App`] of a function instance, and what keeps its keys fresh: the
+/// clients on `sdk`, and the app secret read from Secrets Manager.
+pub async fn start(
+    config: Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<(App, Refresher), lambda_http::Error> {
+    let source =
+        SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(sdk), config.secret_id.clone());
+    let secrets = source.read().await?;
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
+    let app = App::new(
         Adapters {
             store: Arc::new(store),
-            mailer: mailer(&sdk, &config),
+            mailer: mailer(sdk, &config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
-            blobs: blobs(&sdk, &config)?,
+            blobs: blobs(sdk, &config)?,
         },
-        &config.secrets,
+        &secrets,
         config.settings,
-    )));
-    Ok(app)
+    );
+    Ok((app, Refresher::new(source)))
 }
 
 /// Functions that send mail enable the `ses` feature and get an SES client;

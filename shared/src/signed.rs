@@ -12,26 +12,36 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::secret::Secret;
+use crate::secret::{Secret, Secrets};
 
 const MAX_LEN: usize = 2048;
 
 pub struct SignedCodec {
-    key: hmac::Key,
+    /// The current secret's key signs; every key verifies (a rotation keeps
+    /// what the previous secret signed working, and accepts the next one's).
+    keys: Vec<hmac::Key>,
 }
 
 impl SignedCodec {
-    /// A codec whose values only it (same secret, same purpose) accepts.
-    pub fn new(secret: &Secret, purpose: &str) -> Self {
+    /// A codec whose values only it (same secrets, same purpose) accepts.
+    pub fn new(secrets: &Secrets, purpose: &str) -> Self {
         Self {
-            key: hmac::Key::new(hmac::HMAC_SHA256, &secret.derive(purpose)),
+            keys: secrets
+                .all()
+                .map(|secret| hmac::Key::new(hmac::HMAC_SHA256, &secret.derive(purpose)))
+                .collect(),
         }
+    }
+
+    /// A codec under one secret.
+    pub fn single(secret: &Secret, purpose: &str) -> Self {
+        Self::new(&Secrets::single(secret.clone()), purpose)
     }
 
     pub fn encode<T: Serialize>(&self, payload: &T) -> String {
         let json =
             serde_json::to_vec(payload).unwrap_or_else(|_| unreachable!("cursor payloads are plain data"));
-        let tag = hmac::sign(&self.key, &json);
+        let tag = hmac::sign(&self.keys[0], &json);
         format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(&json),
@@ -47,8 +57,10 @@ impl SignedCodec {
         let (body, tag) = value.split_once('.')?;
         let json = URL_SAFE_NO_PAD.decode(body).ok()?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        // Constant-time comparison.
-        hmac::verify(&self.key, &json, &tag).ok()?;
+        // Constant-time comparison, against each accepted key.
+        self.keys
+            .iter()
+            .find(|key| hmac::verify(key, &json, &tag).is_ok())?;
         serde_json::from_slice(&json).ok()
     }
 }
@@ -59,7 +71,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_tampering() {
-        let codec = SignedCodec::new(&Secret::generate(), "test/v1");
+        let codec = SignedCodec::single(&Secret::generate(), "test/v1");
         let cursor = codec.encode(&("ORG#a", 7));
         assert_eq!(
             codec.decode::<(String, i32)>(&cursor).expect("valid"),
@@ -78,15 +90,37 @@ mod tests {
             assert!(codec.decode::<(String, i32)>(&bad).is_none(), "{bad} accepted");
         }
         // A cursor signed with another key is refused too.
-        let other = SignedCodec::new(&Secret::generate(), "test/v1");
+        let other = SignedCodec::single(&Secret::generate(), "test/v1");
         assert!(other.decode::<(String, i32)>(&cursor).is_none());
         // So is one for another purpose under the same secret.
         let secret = Secret::generate();
-        let cursor = SignedCodec::new(&secret, "cursor/v1").encode(&1);
+        let cursor = SignedCodec::single(&secret, "cursor/v1").encode(&1);
         assert!(
-            SignedCodec::new(&secret, "challenge/v1")
+            SignedCodec::single(&secret, "challenge/v1")
                 .decode::<i32>(&cursor)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn values_signed_before_a_rotation_stay_valid_until_their_secret_is_retired() {
+        let (old, new) = (Secret::generate(), Secret::generate());
+        let before = SignedCodec::single(&old, "test/v1");
+        let value = before.encode(&7);
+        let rotated = SignedCodec::new(
+            &Secrets {
+                current: new.clone(),
+                accepted: vec![old.clone()],
+            },
+            "test/v1",
+        );
+        assert_eq!(rotated.decode::<i32>(&value), Some(7));
+        // It signs with the new secret, which the old codec does not know.
+        let fresh = rotated.encode(&8);
+        assert_ne!(fresh, before.encode(&8));
+        assert_eq!(before.decode::<i32>(&fresh), None);
+        let retired = SignedCodec::single(&new, "test/v1");
+        assert_eq!(retired.decode::<i32>(&value), None);
+        assert_eq!(retired.decode::<i32>(&fresh), Some(8));
     }
 }

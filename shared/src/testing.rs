@@ -100,7 +100,8 @@ pub fn agent(user: &str) -> Actor {
 
 /// A valid access token for `actor`, as the app issues them.
 pub fn token(app: &App, actor: &Actor) -> String {
-    app.tokens
+    app.keys()
+        .tokens
         .issue(actor, app.clock.now(), TokenKeys::LIFETIME)
         .expect("tokens are for account holders")
 }

@@ -295,7 +295,7 @@ impl ListCursor {
         let Some(raw) = raw else {
             return Ok(None);
         };
-        let cursor: ListCursor = app.cursors.decode(raw).ok_or_else(invalid_cursor)?;
+        let cursor: ListCursor = app.keys().cursors.decode(raw).ok_or_else(invalid_cursor)?;
         if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
             return Err(Error::BadRequest(
                 "the cursor belongs to another list; start again from the first page (omit `cursor`)".into(),
@@ -314,7 +314,7 @@ impl ListCursor {
         more: bool,
     ) -> Option<String> {
         match (more, last) {
-            (true, Some(after)) => Some(app.cursors.encode(&ListCursor {
+            (true, Some(after)) => Some(app.keys().cursors.encode(&ListCursor {
                 index,
                 partition,
                 search: search.map(str::to_owned),

@@ -278,6 +278,7 @@ async fn bad_tokens_get_401_and_change_nothing() {
     let settings = testing::token_settings();
     let expired = org
         .app
+        .keys()
         .tokens
         .issue(&ann, now - Duration::hours(1), Duration::minutes(15))
         .unwrap();

@@ -438,3 +438,49 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         );
     }
 }
+
+#[test]
+fn every_function_gets_the_configuration_it_reads_and_may_read_the_app_secret() {
+    let template = template();
+    // The variables the functions' `Config` reads, asked of the code itself.
+    let asked = std::cell::RefCell::new(BTreeSet::new());
+    let _ = servicedesk_shared::config::Config::from_lookup(|name| {
+        asked.borrow_mut().insert(name.to_owned());
+        None
+    });
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for name in asked.into_inner() {
+        assert!(
+            !variables[name.as_str()].is_null(),
+            "Config reads {name}; the template does not set it"
+        );
+    }
+    // The secret is read at run time; no value of the template resolves it
+    // into plain configuration (readable with lambda:GetFunctionConfiguration).
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/infra/template.yaml")).unwrap();
+    assert!(
+        !text.contains("{{resolve:secretsmanager"),
+        "a secret resolved into the template"
+    );
+    let resources = template["Resources"].as_mapping().unwrap();
+    let functions: Vec<_> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .collect();
+    assert!(functions.len() > 10);
+    for (name, function) in functions {
+        let may_read = function["Properties"]["Policies"][0]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|statement| {
+                serde_yaml::to_string(&statement["Action"])
+                    .unwrap()
+                    .contains("secretsmanager:GetSecretValue")
+                    && serde_yaml::to_string(&statement["Resource"])
+                        .unwrap()
+                        .contains(":secret:${SecretName}-")
+            });
+        assert!(may_read, "{name:?} may not read the app secret it needs at start");
+    }
+}

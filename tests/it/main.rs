@@ -20,3 +20,4 @@ mod integration_tokens;
 mod local_server;
 mod mail_ses;
 mod openapi;
+mod secret_rotation;

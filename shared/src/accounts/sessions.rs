@@ -100,7 +100,10 @@ fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Ite
 
 fn session(app: &App, user: &User, now: OffsetDateTime, refresh_token: String) -> Result<Session> {
     Ok(Session {
-        access_token: app.tokens.issue(&user.actor()?, now, TokenKeys::LIFETIME)?,
+        access_token: app
+            .keys()
+            .tokens
+            .issue(&user.actor()?, now, TokenKeys::LIFETIME)?,
         token_type: "Bearer",
         expires_in: TokenKeys::LIFETIME.whole_seconds(),
         account: AccountView::from(user),

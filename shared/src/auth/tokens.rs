@@ -61,8 +61,8 @@ impl TokenKeys {
 
     pub fn new(secrets: &Secrets, settings: TokenSettings) -> Self {
         let (kid, key) = signing_key(&secrets.current);
-        let decoding = std::iter::once(&secrets.current)
-            .chain(&secrets.previous)
+        let decoding = secrets
+            .all()
             .map(|secret| {
                 let (kid, key) = signing_key(secret);
                 (kid, DecodingKey::from_secret(&key))
@@ -165,7 +165,7 @@ mod tests {
         let rotated = TokenKeys::new(
             &Secrets {
                 current: new.clone(),
-                previous: vec![old],
+                accepted: vec![old],
             },
             settings(),
         );

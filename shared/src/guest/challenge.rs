@@ -42,7 +42,7 @@ pub fn issue(app: &App) -> Challenge {
         bits: DIFFICULTY_BITS,
     };
     Challenge {
-        challenge: app.challenges.encode(&payload),
+        challenge: app.keys().challenges.encode(&payload),
         difficulty: DIFFICULTY_BITS,
         expires_at,
     }
@@ -81,6 +81,7 @@ fn refused(field: &str, why: &str) -> Error {
 /// applied in the transaction that stores the submission.
 pub fn verify(app: &App, challenge: &str, solution: &str) -> Result<Write> {
     let payload: Payload = app
+        .keys()
         .challenges
         .decode(challenge)
         .ok_or_else(|| refused("challenge", "this challenge was not issued by us"))?;
