@@ -16,8 +16,15 @@
 #   MAIL_FROM      sender of every email, e.g. "Service desk <desk@example.com>" (required)
 #   MAIL_IDENTITY  the verified SES identity MAIL_FROM belongs to, e.g. example.com (required)
 #   SUPPORT_EMAIL  where customer updates of unassigned tickets go (required)
-#   PUBLIC_URL     the portal's address if you have your own domain in front of the CDN
+#   PUBLIC_URL     the portal's address (default https://$DOMAIN_NAME with DOMAIN_NAME,
+#                  else the CDN's address, found after the first deploy)
 #   SECRET_NAME    Secrets Manager name of the app secret (default servicedesk/app-secret)
+#   ALARM_EMAIL    where the alarms are mailed (SNS asks this address to confirm first)
+#   DOMAIN_NAME    the portal's own domain, e.g. desk.example.com (needs CERTIFICATE_ARN)
+#   CERTIFICATE_ARN  the ACM certificate of DOMAIN_NAME, issued in us-east-1
+#   HOSTED_ZONE_ID the Route 53 hosted zone of DOMAIN_NAME: the stack creates its records
+# The last four are passed only when set (set to "" to clear one); unset, the
+# stack keeps the value it has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +33,11 @@ SECRET_NAME="${SECRET_NAME:-servicedesk/app-secret}"
 : "${MAIL_FROM:?set MAIL_FROM to the sender of every email, see DEPLOY.md}"
 : "${MAIL_IDENTITY:?set MAIL_IDENTITY to the verified SES domain or address of MAIL_FROM, see DEPLOY.md}"
 : "${SUPPORT_EMAIL:?set SUPPORT_EMAIL to the address of the support team, see DEPLOY.md}"
+if [ -n "${DOMAIN_NAME:-}" ]; then
+  : "${CERTIFICATE_ARN:?set CERTIFICATE_ARN to the ACM certificate (us-east-1) of DOMAIN_NAME, see DEPLOY.md}"
+  # Emailed links point at the domain from the first deploy on.
+  PUBLIC_URL="${PUBLIC_URL:-https://$DOMAIN_NAME}"
+fi
 
 step() { printf '\n==> %s\n' "$*"; }
 need() { command -v "$1" >/dev/null || { echo "$1 is required: $2 (see DEPLOY.md, Toolchain)" >&2; exit 1; }; }
@@ -46,6 +58,17 @@ export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
 unset CARGO_TARGET_DIR
 account=$(aws sts get-caller-identity --query Account --output text)
 echo "deploying stack $STACK to account $account in $region"
+
+# CloudFront takes its certificates from us-east-1 only, and an ACM
+# certificate still waiting for its DNS validation would fail the deploy.
+if [ -n "${CERTIFICATE_ARN:-}" ]; then
+  cert_status=$(aws acm describe-certificate --region us-east-1 --certificate-arn "$CERTIFICATE_ARN" \
+    --query Certificate.Status --output text 2>/dev/null || true)
+  [ "$cert_status" = ISSUED ] || {
+    echo "certificate $CERTIFICATE_ARN is '${cert_status:-not found in us-east-1}', not ISSUED (see DEPLOY.md, Your own domain)" >&2
+    exit 1
+  }
+fi
 
 step "App secret ($SECRET_NAME)"
 if aws secretsmanager describe-secret --secret-id "$SECRET_NAME" >/dev/null 2>&1; then
@@ -69,6 +92,14 @@ parameter() { # name: the stack's current value of a parameter
   aws cloudformation describe-stacks --stack-name "$STACK" \
     --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue" --output text
 }
+# Optional parameters, passed when their variable is set (even to ""):
+# unset, sam deploy keeps the stack's previous value.
+optional=()
+[ -z "${ALARM_EMAIL+set}" ] || optional+=("AlarmEmail=\"$ALARM_EMAIL\"")
+[ -z "${DOMAIN_NAME+set}" ] || optional+=("DomainName=\"$DOMAIN_NAME\"")
+[ -z "${CERTIFICATE_ARN+set}" ] || optional+=("CertificateArn=\"$CERTIFICATE_ARN\"")
+[ -z "${HOSTED_ZONE_ID+set}" ] || optional+=("HostedZoneId=\"$HOSTED_ZONE_ID\"")
+
 deploy() { # public url
   # SAM splits parameter values at spaces unless they are quoted inside the
   # argument (MailFrom holds a display name).
@@ -76,7 +107,8 @@ deploy() { # public url
     --resolve-s3 --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset --no-confirm-changeset \
     --parameter-overrides \
       "SecretName=\"$SECRET_NAME\"" "PublicUrl=\"$1\"" "MailFrom=\"${MAIL_FROM//\"/}\"" \
-      "MailIdentity=\"$MAIL_IDENTITY\"" "SupportEmail=\"$SUPPORT_EMAIL\""
+      "MailIdentity=\"$MAIL_IDENTITY\"" "SupportEmail=\"$SUPPORT_EMAIL\"" \
+      ${optional[@]+"${optional[@]}"}
   # What SAM received is what the functions send as.
   [ "$(parameter MailFrom)" = "${MAIL_FROM//\"/}" ] ||
     { echo "the stack's MailFrom is '$(parameter MailFrom)', not '$MAIL_FROM'" >&2; exit 1; }
@@ -122,4 +154,10 @@ Next:
         --mail-from "$MAIL_FROM" --configuration-set $(output MailConfigurationSetName)
   - SES must be out of its sandbox to mail customers (DEPLOY.md, SES).
   - Failed notifications wait in $(output NotificationsDeadLetterQueueUrl).
+  - Alarms publish to $(output OperationsTopicArn)$(
+    [ -z "${ALARM_EMAIL:-}" ] || printf '; confirm the subscription SNS mailed to %s' "$ALARM_EMAIL").
 NEXT
+domain=$(parameter DomainName)
+if [ -n "$domain" ] && [ "$domain" != None ] && [ -z "$(parameter HostedZoneId | sed 's/^None$//')" ]; then
+  echo "  - DNS: point $domain at $(output WebDistributionDomainName) (CNAME, or a Route 53 alias)."
+fi

@@ -15,6 +15,7 @@ mod conversation;
 mod guests;
 mod handlers;
 mod idempotency;
+mod infra_operations;
 mod infra_routes;
 mod integration_tokens;
 mod local_server;
