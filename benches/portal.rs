@@ -103,7 +103,10 @@ async fn main() {
     let mut samples = Vec::new();
     for _ in 0..20_000 {
         let start = Instant::now();
-        app.keys().tokens.verify(&token, app.clock.now()).expect("valid token");
+        app.keys()
+            .tokens
+            .verify(&token, app.clock.now())
+            .expect("valid token");
         samples.push(start.elapsed());
     }
     report("verify access token (HS256)", samples);

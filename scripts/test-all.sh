@@ -69,6 +69,10 @@ python_tools() {
 # installs mostly wait on the network and disk), and reports after them.
 mkdir -p "$CARGO_TARGET_DIR"
 checks_log="$CARGO_TARGET_DIR/python-checks.log"
+# The template as CloudFormation receives it (SAM transform expanded), kept
+# by the template lint for the least-privilege test.
+export SERVICEDESK_EXPANDED_TEMPLATE="$CARGO_TARGET_DIR/template.expanded.json"
+rm -f "$SERVICEDESK_EXPANDED_TEMPLATE"
 step "In the background: Python tools (moto, aws-sam-translator, cfn-lint, openapi-spec-validator, schemathesis) in $CACHE/venv, then the template and API checks (log: $checks_log)"
 (
   set -e
@@ -147,10 +151,18 @@ background_pids+=("$browser_pid")
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
+# Every AWS call each function makes during the tests, for the least-privilege test.
+export SERVICEDESK_AWS_CALLS="$CARGO_TARGET_DIR/aws-calls.jsonl"
+rm -f "$SERVICEDESK_AWS_CALLS"
 SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
 SERVICEDESK_TEST_SES_ENDPOINT="http://127.0.0.1:$ses_port" \
 SERVICEDESK_REQUIRE_EMULATOR=1 \
   cargo test --workspace --all-features 2>&1 | tee "$test_log"
+
+step "Least privilege: each function's recorded AWS calls against its role in the expanded template"
+# The same test binary, no rebuild: its one ignored test reads what the run above recorded.
+SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
+  cargo test --workspace --all-features --test it --quiet -- --ignored --nocapture least_privilege
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
 collect "$browser_pid" "$browser_log" "installing the browser tools"
@@ -177,5 +189,5 @@ scripts/schemathesis.sh "http://127.0.0.1:$portal_port" 10
 
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
-     END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$test_log"
+     END { printf "\ntests: %d passed, %d failed, %d skipped (the least-privilege test: run in its own step)\n", passed, failed, ignored }' "$test_log"
 step "All checks passed in $((SECONDS - started)) s"

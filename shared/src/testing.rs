@@ -115,6 +115,7 @@ pub struct CountingStore {
     inner: Arc<dyn ItemStore>,
     calls: std::sync::atomic::AtomicUsize,
     latency: std::time::Duration,
+    failing_transactions: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingStore {
@@ -123,7 +124,15 @@ impl CountingStore {
             inner,
             calls: std::sync::atomic::AtomicUsize::new(0),
             latency: std::time::Duration::ZERO,
+            failing_transactions: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// The next `n` transactions fail as if the backend were unavailable,
+    /// writing nothing (the other requests go through).
+    pub fn fail_next_transactions(&self, n: usize) {
+        self.failing_transactions
+            .store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Every request waits this long before it reaches the backend.
@@ -176,7 +185,15 @@ impl ItemStore for CountingStore {
     }
 
     async fn transact(&self, writes: Vec<crate::store::Write>) -> Result<(), crate::store::StoreError> {
+        use std::sync::atomic::Ordering;
         self.count().await;
+        if self
+            .failing_transactions
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(crate::store::StoreError::Unavailable("injected failure".into()));
+        }
         self.inner.transact(writes).await
     }
 
@@ -197,5 +214,57 @@ impl ItemStore for CountingStore {
     ) -> Result<crate::store::Page, crate::store::StoreError> {
         self.count().await;
         self.inner.query(query).await
+    }
+}
+
+/// What the AWS adapters do on behalf of each function, as the tests run
+/// it: the test crate runs a handler inside [`as_function`], records the
+/// calls its AWS clients send (and the fakes, what their adapter would
+/// send), and a test then holds that record against the template's grants.
+pub mod aws_calls {
+    use std::collections::BTreeSet;
+    use std::future::Future;
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    /// Where the record goes (JSON lines), when set.
+    pub const LOG_VAR: &str = "SERVICEDESK_AWS_CALLS";
+
+    tokio::task_local! {
+        static FUNCTION: &'static str;
+    }
+
+    static SEEN: Mutex<BTreeSet<(String, String, String)>> = Mutex::new(BTreeSet::new());
+
+    /// Runs `work` as the Lambda function `name`.
+    pub async fn as_function<F: Future>(name: &'static str, work: F) -> F::Output {
+        FUNCTION.scope(name, work).await
+    }
+
+    /// The function being run, if any (setup code runs as none).
+    pub fn current_function() -> Option<&'static str> {
+        FUNCTION.try_with(|name| *name).ok()
+    }
+
+    /// Records that the current function performed the IAM `action` on
+    /// `resource` (symbolic: `table`, `table/index/GSI1`, `bucket/pending/*`,
+    /// `ses:identity`...). Each fact is written once.
+    pub fn record(action: &str, resource: &str) {
+        let (Some(function), Ok(path)) = (current_function(), std::env::var(LOG_VAR)) else {
+            return;
+        };
+        let fact = (function.to_owned(), action.to_owned(), resource.to_owned());
+        let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.contains(&fact) {
+            return;
+        }
+        let line = serde_json::json!({ "function": fact.0, "action": fact.1, "resource": fact.2 });
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("cannot open {path} ({LOG_VAR}): {e}"));
+        writeln!(file, "{line}").unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
+        seen.insert(fact);
     }
 }

@@ -69,9 +69,12 @@ impl Desk {
         std::fs::write(&path, bytes).unwrap();
         let s3_event = fill(event("verify-attachment"), &[("BUCKET", "local"), ("KEY", &key)]);
         let s3_event: verify_attachment::S3Event = serde_json::from_value(s3_event).unwrap();
-        verify_attachment::handler(&self.desk.app, s3_event)
-            .await
-            .expect("verified");
+        servicedesk_shared::testing::aws_calls::as_function(
+            "verify-attachment",
+            verify_attachment::handler(&self.desk.app, s3_event),
+        )
+        .await
+        .expect("verified");
         key
     }
 

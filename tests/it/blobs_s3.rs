@@ -17,6 +17,7 @@ use servicedesk_shared::blobs::s3::S3BlobStore;
 use servicedesk_shared::ids::{IdGenerator, UuidV7};
 use servicedesk_shared::secret::{Secret, Secrets};
 use servicedesk_shared::testing;
+use servicedesk_shared::testing::aws_calls::as_function;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
@@ -25,6 +26,7 @@ async fn s3_app() -> Option<(App, String, aws_sdk_s3::Client)> {
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
+            .interceptor(common::aws_calls::Recorder)
             .build(),
     );
     let bucket = format!("attachments-{}", UuidV7.new_id());
@@ -65,7 +67,9 @@ fn object_key(url: &str, bucket: &str) -> String {
 async fn verify(app: &App, bucket: &str, key: &str) {
     let s3_event = fill(event("verify-attachment"), &[("BUCKET", bucket), ("KEY", key)]);
     let s3_event: verify_attachment::S3Event = serde_json::from_value(s3_event).unwrap();
-    verify_attachment::handler(app, s3_event).await.expect("verified");
+    as_function("verify-attachment", verify_attachment::handler(app, s3_event))
+        .await
+        .expect("verified");
 }
 
 #[tokio::test]
@@ -113,6 +117,10 @@ async fn presigned_upload_verification_and_download_on_s3() {
 
     verify(&app, &bucket, &key).await;
     assert_eq!(app.blobs.size(&key).await.unwrap(), None, "moved out of pending/");
+    // S3 delivers events at least once: the same event again finds the
+    // upload moved already (a 404 under pending/ needs ListBucket) and the
+    // file in place, and succeeds without changing anything.
+    verify(&app, &bucket, &key).await;
 
     let id = granted.body["attachment"]["id"].as_str().unwrap();
     let mut download = fill(
@@ -150,4 +158,39 @@ async fn presigned_upload_verification_and_download_on_s3() {
         .unwrap();
     verify(&app, &bucket, &key).await;
     assert_eq!(app.blobs.size(&key).await.unwrap(), None, "deleted");
+
+    // A verification that moved the file and died before recording it: the
+    // event's retry finds the file in place and makes it available.
+    let mut request = with_body(
+        with_token(event("attachments-request"), Some(&ann)),
+        &json!({"file_name": "again.pdf", "content_type": "application/pdf", "size": PDF.len()}),
+    );
+    request["pathParameters"]["number"] = number.clone().into();
+    let granted: Value = invoke(&app, request).await.body;
+    let url = granted["upload"]["url"].as_str().unwrap();
+    let key = object_key(url, &bucket);
+    reqwest::Client::new()
+        .put(url)
+        .header("content-type", "application/pdf")
+        .body(PDF.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let file_key = key.replacen("pending/", "files/", 1);
+    app.blobs
+        .promote(&key, &file_key)
+        .await
+        .expect("the earlier try's move");
+    verify(&app, &bucket, &key).await;
+    let id = granted["attachment"]["id"].as_str().unwrap();
+    let mut download = fill(
+        with_token(event("attachments-download"), Some(&bob)),
+        &[("ID", id)],
+    );
+    download["pathParameters"]["number"] = number.clone().into();
+    assert_eq!(
+        invoke(&app, download).await.status,
+        200,
+        "available after the retry"
+    );
 }

@@ -594,7 +594,12 @@ async fn notifications_survive_mail_failures_and_repeats(store: Arc<dyn ItemStor
     let record = fill(event("notifier-stream"), &[("ID", &id)]);
     for _ in 0..2 {
         let stream: notifier::StreamEvent = serde_json::from_value(record.clone()).unwrap();
-        let response = notifier::handler(&d.desk.app, stream).await.unwrap();
+        let response = servicedesk_shared::testing::aws_calls::as_function(
+            "notifier",
+            notifier::handler(&d.desk.app, stream),
+        )
+        .await
+        .unwrap();
         assert!(response.batch_item_failures.is_empty());
     }
     assert_eq!(d.desk.mail.take().len(), 1, "sent once");
@@ -605,7 +610,12 @@ async fn notifications_survive_mail_failures_and_repeats(store: Arc<dyn ItemStor
     d.desk.mail.fail_next(1);
     let stream: notifier::StreamEvent =
         serde_json::from_value(fill(event("notifier-stream"), &[("ID", &id)])).unwrap();
-    let response = notifier::handler(&d.desk.app, stream).await.unwrap();
+    let response = servicedesk_shared::testing::aws_calls::as_function(
+        "notifier",
+        notifier::handler(&d.desk.app, stream),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
     assert_eq!(
         response.batch_item_failures[0].item_identifier,
@@ -614,11 +624,14 @@ async fn notifications_survive_mail_failures_and_repeats(store: Arc<dyn ItemStor
     let stream: notifier::StreamEvent =
         serde_json::from_value(fill(event("notifier-stream"), &[("ID", &id)])).unwrap();
     assert!(
-        notifier::handler(&d.desk.app, stream)
-            .await
-            .unwrap()
-            .batch_item_failures
-            .is_empty()
+        servicedesk_shared::testing::aws_calls::as_function(
+            "notifier",
+            notifier::handler(&d.desk.app, stream)
+        )
+        .await
+        .unwrap()
+        .batch_item_failures
+        .is_empty()
     );
     assert_eq!(d.desk.mail.take().len(), 1, "the retry sends it, once");
 }
@@ -937,7 +950,12 @@ async fn a_mail_whose_sender_died_is_sent_again(store: Arc<dyn ItemStore>) {
             let d = d.clone();
             tokio::spawn(async move {
                 let sweep: notifier::StreamEvent = serde_json::from_value(event("notifier-sweep")).unwrap();
-                notifier::handler(&d.desk.app, sweep).await.unwrap()
+                servicedesk_shared::testing::aws_calls::as_function(
+                    "notifier",
+                    notifier::handler(&d.desk.app, sweep),
+                )
+                .await
+                .unwrap()
             })
         })
         .collect();

@@ -628,3 +628,66 @@ async fn each_request_makes_the_fewest_store_round_trips() {
     .await;
     assert_eq!(counting.take(), 0);
 }
+
+/// Each list a customer can ask for (their own or their organization's;
+/// open, completed or all; a ticket number), on both backends: each reads
+/// its own index (shared/DATA_MODEL.md), so each is tried on DynamoDB.
+async fn every_list_shows_what_it_names(store: Arc<dyn ItemStore>) {
+    let org = org(store);
+    let open = |title: &str, token: &str| {
+        let body = json!({"request_type": "incident", "title": title, "description": "d"});
+        invoke(&org.app, with_token(create_event(&body), Some(token)))
+    };
+    let first = open("VPN down", &org.ann).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let done = first.body["number"].as_str().unwrap().to_owned();
+    assert_eq!(open("Printer jams", &org.ann).await.status, 201);
+    assert_eq!(open("Bob's laptop", &org.bob).await.status, 201);
+    let mut close = with_token(event("update-ticket"), Some(&org.ann));
+    close["pathParameters"]["number"] = done.as_str().into();
+    close["rawPath"] = format!("/tickets/{done}").into();
+    close["body"] = json!({"status": "closed"}).to_string().into();
+    let closed = invoke(&org.app, close).await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+
+    let titles = |answer: Answer| -> Vec<String> {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let mut titles: Vec<String> = answer.body["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect();
+        titles.sort();
+        titles
+    };
+    let list = |query: &[(&str, &str)]| invoke(&org.app, with_token(list_event(query), Some(&org.ann)));
+    for (query, expected) in [
+        (
+            vec![("scope", "mine"), ("status", "all")],
+            vec!["Printer jams", "VPN down"],
+        ),
+        (vec![("scope", "mine"), ("status", "open")], vec!["Printer jams"]),
+        (vec![("scope", "mine"), ("status", "completed")], vec!["VPN down"]),
+        (
+            vec![("scope", "organization"), ("status", "all")],
+            vec!["Bob's laptop", "Printer jams", "VPN down"],
+        ),
+        (
+            vec![("scope", "organization"), ("status", "open")],
+            vec!["Bob's laptop", "Printer jams"],
+        ),
+        (
+            vec![("scope", "organization"), ("status", "completed")],
+            vec!["VPN down"],
+        ),
+        (
+            vec![("scope", "organization"), ("status", "all"), ("q", done.as_str())],
+            vec!["VPN down"],
+        ),
+    ] {
+        assert_eq!(titles(list(&query).await), expected, "{query:?}");
+    }
+}
+
+on_both_backends!(every_list_shows_what_it_names);

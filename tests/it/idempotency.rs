@@ -267,7 +267,40 @@ async fn a_crashed_claim_is_taken_over_after_its_lease(store: Arc<dyn ItemStore>
     assert!(replayed(&replay));
 }
 
+/// Work that fails after its key was claimed gives the key back: the
+/// client's retry is tried afresh at once, not told to wait out a claim.
+async fn a_request_that_fails_releases_its_key(store: Arc<dyn ItemStore>) {
+    let counting = Arc::new(testing::CountingStore::new(store));
+    let d = desk(counting.clone());
+    let key = "5d8e2f1a-0b3c-4d5e-8f7a-9b0c1d2e3f4a";
+    counting.fail_next_transactions(1);
+    let failed = d.open(&d.ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(failed.status, 503, "{}", failed.body);
+    let retried = d.open(&d.ann, Some(key), &ticket("VPN down")).await;
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert!(!replayed(&retried), "nothing was opened before");
+    let number = retried.body["number"].as_str().unwrap().to_owned();
+
+    let note = |key: &str| {
+        let mut request = with_body(
+            with_token(event("ticket-notes"), Some(&d.ann)),
+            &json!({ "text": "Still down." }),
+        );
+        request["pathParameters"]["number"] = number.as_str().into();
+        request["rawPath"] = format!("/tickets/{number}/notes").into();
+        request["headers"]["idempotency-key"] = key.into();
+        invoke(&d.desk.app, request)
+    };
+    let key = "6e9f3a2b-1c4d-4e6f-9a8b-0c1d2e3f4a5b";
+    counting.fail_next_transactions(1);
+    assert_eq!(note(key).await.status, 503);
+    let retried = note(key).await;
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert!(!replayed(&retried));
+}
+
 on_both_backends!(
+    a_request_that_fails_releases_its_key,
     a_retried_request_opens_one_ticket,
     a_retried_note_is_added_once,
     concurrent_duplicates_open_one_ticket,

@@ -57,7 +57,7 @@ fn template_and_local_server_declare_the_same_routes() {
 /// Routes that take an integration token (read with its owner in one
 /// BatchGetItem): everything but the public routes and those that need a
 /// session (account changes, administration, announcements).
-fn accepts_integration_tokens(method: &str, path: &str) -> bool {
+pub(crate) fn accepts_integration_tokens(method: &str, path: &str) -> bool {
     let public = path.starts_with("/auth/")
         || path.starts_with("/guest/")
         || path.starts_with("/access/")

@@ -383,7 +383,57 @@ async fn ids_that_cannot_be_stored_are_not_found(store: Arc<dyn ItemStore>) {
     }
 }
 
+/// Every route that takes a token (per the route table) accepts one: each
+/// sample event, sent with a customer's integration token (an agent's on
+/// support's routes), is authenticated, whatever the answer (an example
+/// ticket may not exist).
+async fn every_route_that_takes_tokens_accepts_one(store: Arc<dyn ItemStore>) {
+    let d = Desk::new(store).await;
+    let mut tokens = Vec::new();
+    for (user, password) in [("demo-ann", ANN_PASSWORD), ("demo-sam", SAM_PASSWORD)] {
+        let created = d
+            .create(
+                &d.session(user),
+                json!({"name": "Integration", "current_password": password}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        tokens.push(secret(&created));
+    }
+    let events = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
+    let mut tried = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(events).unwrap() {
+        let sample: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let Some((method, path)) = sample["routeKey"].as_str().and_then(|key| key.split_once(' ')) else {
+            continue;
+        };
+        let bearer = sample["headers"]["authorization"].as_str() == Some("Bearer ${TOKEN}");
+        if !bearer || !crate::infra_routes::accepts_integration_tokens(method, path) {
+            continue;
+        }
+        let route = format!("{method} {path}");
+        let token = if path.starts_with("/agent/") {
+            &tokens[1]
+        } else {
+            &tokens[0]
+        };
+        let answer = invoke(&d.desk.app, with_token(sample, Some(token))).await;
+        // Refused for what it asks (a customer may not set every status),
+        // never for how it is authenticated.
+        let detail = answer.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            answer.status != 401 && !detail.contains("integration token"),
+            "{route} refused an integration token: {}",
+            answer.body
+        );
+        tried.insert(route);
+    }
+    assert!(tried.len() >= 10, "{tried:?}");
+}
+
 on_both_backends!(
+    every_route_that_takes_tokens_accepts_one,
     a_token_acts_as_its_owner_until_revoked,
     a_token_is_its_owners_alone,
     guessing_the_password_to_create_tokens_is_limited,

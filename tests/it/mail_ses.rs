@@ -21,7 +21,10 @@ const SENDER_DOMAIN: &str = "servicedesk.example";
 
 /// A mailer on the emulator, with the sender's domain verified as SES requires.
 async fn verified_mailer() -> Option<SesMailer> {
-    let client = aws_sdk_sesv2::Client::new(&common::ses_emulator_config().await?);
+    let config = aws_sdk_sesv2::config::Builder::from(&common::ses_emulator_config().await?)
+        .interceptor(common::aws_calls::Recorder)
+        .build();
+    let client = aws_sdk_sesv2::Client::from_conf(config);
     client
         .create_email_identity()
         .email_identity(SENDER_DOMAIN)
@@ -180,9 +183,13 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
     assert_eq!(common::lambda::invoke(&app, reply).await.status, 201);
 
     let before = sent_to("cio@acme.example").await.len();
-    let delivered = servicedesk_shared::conversation::notify::deliver_pending(&app, 10)
-        .await
-        .unwrap();
+    // What the notifier's scheduled sweep does.
+    let delivered = servicedesk_shared::testing::aws_calls::as_function(
+        "notifier",
+        servicedesk_shared::conversation::notify::deliver_pending(&app, 10),
+    )
+    .await
+    .unwrap();
     assert_eq!(delivered, 1);
     let sent = sent_to("cio@acme.example").await.split_off(before);
     assert_eq!(sent.len(), 1, "{sent:?}");

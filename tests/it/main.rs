@@ -18,6 +18,7 @@ mod idempotency;
 mod infra_operations;
 mod infra_routes;
 mod integration_tokens;
+mod least_privilege;
 mod local_server;
 mod mail_ses;
 mod openapi;

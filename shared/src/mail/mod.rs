@@ -132,6 +132,11 @@ impl MemoryMailer {
 impl Mailer for MemoryMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
         use std::sync::atomic::Ordering;
+        // What the SES adapter does for a message: one SendEmail, as the
+        // identity, through the configuration set (tests/it/mail_ses.rs
+        // records it at the wire).
+        crate::testing::aws_calls::record("ses:SendEmail", "ses:identity");
+        crate::testing::aws_calls::record("ses:SendEmail", "ses:configuration-set");
         if self
             .failures_left
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

@@ -5,6 +5,7 @@
 use lambda_http::http::HeaderMap;
 use serde_json::{Value, json};
 use servicedesk_shared::App;
+use servicedesk_shared::testing::aws_calls::as_function;
 
 pub fn event(name: &str) -> Value {
     let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -70,7 +71,9 @@ pub async fn invoke(app: &App, event: Value) -> Answer {
         .find(|r| format!("{} {}", r.method, r.path) == route_key)
         .unwrap_or_else(|| panic!("no route for {route_key}"));
     let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
-    let (parts, body) = (route.handler)(app, request).await.into_parts();
+    // As that function, so what it asks of AWS is recorded against it.
+    let response = as_function(route.function, (route.handler)(app, request)).await;
+    let (parts, body) = response.into_parts();
     let body = match body {
         lambda_http::Body::Text(text) => serde_json::from_str(&text).expect("JSON response"),
         lambda_http::Body::Empty => Value::Null,

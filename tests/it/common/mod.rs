@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod aws_calls;
 pub mod lambda;
 
 use std::sync::Arc;
@@ -72,8 +73,12 @@ pub fn emulator_endpoint() -> Option<String> {
     std::env::var(ENDPOINT_VAR).ok()
 }
 
+/// A client on the emulator that records what each function asks of it.
 pub async fn dynamodb_client() -> Option<aws_sdk_dynamodb::Client> {
-    Some(aws_sdk_dynamodb::Client::new(&emulator_config().await?))
+    let config = aws_sdk_dynamodb::config::Builder::from(&emulator_config().await?)
+        .interceptor(aws_calls::Recorder)
+        .build();
+    Some(aws_sdk_dynamodb::Client::from_conf(config))
 }
 
 static TABLES: AtomicUsize = AtomicUsize::new(0);
