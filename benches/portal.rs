@@ -104,6 +104,7 @@ async fn main() {
     for _ in 0..20_000 {
         let start = Instant::now();
         app.keys()
+            .expect("keys")
             .tokens
             .verify(&token, app.clock.now())
             .expect("valid token");
@@ -170,7 +171,7 @@ async fn main() {
     let mut solved = Vec::new();
     let mut samples = Vec::new();
     for _ in 0..50 {
-        let issued = challenge::issue(&app);
+        let issued = challenge::issue(&app).expect("a challenge");
         let start = Instant::now();
         let solution = challenge::solve(&issued);
         samples.push(start.elapsed());

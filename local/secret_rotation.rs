@@ -5,7 +5,7 @@
 //! one has reached them all; nobody is signed out along the way.
 
 use servicedesk_shared::auth::tokens::TokenKeys;
-use servicedesk_shared::secret::REFRESH_INTERVAL;
+use servicedesk_shared::secret::STEP_WAIT;
 use servicedesk_shared::secret::secrets_manager::SecretsManagerSource;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -13,8 +13,8 @@ use time::format_description::well_known::Rfc3339;
 pub const USAGE: &str = "usage: servicedesk admin rotate-secret --secret-id ID --step stage|promote|retire
   --secret-id   the app secret (the stack's SecretName parameter, e.g. servicedesk/app-secret)
   --step        stage:   add a new secret every function accepts (the old one still signs)
-                promote: sign with the new secret, still accept the old one (5 minutes after stage)
-                retire:  stop accepting the old one (20 minutes after promote)
+                promote: sign with the new secret, still accept the old one (6 minutes after stage)
+                retire:  stop accepting the old one (21 minutes after promote)
   AWS region and credentials come from the environment (AWS_REGION, AWS_PROFILE, ...).";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,12 +76,12 @@ pub async fn run(
     let id = &command.secret_id;
     Ok(match command.step {
         Step::Stage => format!(
-            "Staged a new secret in {id}: every function accepts it within 5 minutes; the old one still signs.\nNext, at or after {}: servicedesk admin rotate-secret --secret-id {id} --step promote",
-            at(REFRESH_INTERVAL)
+            "Staged a new secret in {id}: every function accepts it within 5 minutes (promote after 6); the old one still signs.\nNext, at or after {}: servicedesk admin rotate-secret --secret-id {id} --step promote",
+            at(STEP_WAIT)
         ),
         Step::Promote => format!(
             "The new secret signs now; the old one is still accepted, so nobody is signed out.\nNext, at or after {}: servicedesk admin rotate-secret --secret-id {id} --step retire",
-            at(REFRESH_INTERVAL + longest_lived())
+            at(STEP_WAIT + longest_lived())
         ),
         Step::Retire => format!(
             "Rotation finished: only the new secret works in {id} (list pages opened before the rotation start again from the first page)."

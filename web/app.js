@@ -409,7 +409,7 @@ function ticketView(ticket, base, reload, people = null) {
     await reload();
   }) }, h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t(completed ? "ticket.reopen" : "ticket.close"))));
   const isGuest = base === ACCESS_BASE;
-  const call = isGuest ? anonymous : api;
+  const call = isGuest ? byAccessKey : api;
   const agent = currentAccount()?.role === "agent";
   const extra = [];
   // Attachments: pick a file, upload it to the signed link with a progress bar.
@@ -609,6 +609,8 @@ async function accessPage() {
   }
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     const pasted = v.key.includes("key=") ? new URLSearchParams(v.key.split("#")[1] || "").get("key") || "" : v.key.trim();
+    // Not the shape of a key (a typo, other text pasted): refused like an unknown key.
+    if (!/^[A-Za-z0-9_-]{43}$/.test(pasted)) throw new ApiError(404, {});
     await withAccessKey(pasted, "GET", ACCESS_BASE);
     sessionStorage.setItem("sd-access", pasted);
     await accessPage();

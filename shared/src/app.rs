@@ -43,9 +43,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub blobs: Arc<dyn BlobStore>,
-    /// Replaced whole when the secrets are reread (a rotation), so a request
-    /// never sees keys of two generations.
-    keys: RwLock<Arc<Keys>>,
+    /// Replaced whole when the secrets are reread (a rotation). On Lambda the
+    /// reread runs between requests (one at a time per instance), so a
+    /// request's calls to [`App::keys`] all see the same keys.
+    keys: RwLock<Option<Arc<Keys>>>,
     pub settings: Settings,
 }
 
@@ -76,24 +77,45 @@ impl App {
             clock: adapters.clock,
             ids: adapters.ids,
             blobs: adapters.blobs,
-            keys: RwLock::new(Arc::new(Keys::new(secrets, settings.tokens.clone()))),
+            keys: RwLock::new(Some(Arc::new(Keys::new(secrets, settings.tokens.clone())))),
             settings,
         }
     }
 
+    /// An app for a function that signs and verifies nothing (the notifier,
+    /// verify-attachment, ...): it is not given the app secret at all, so a
+    /// flaw in it cannot leak the secret. [`App::keys`] is an error there.
+    pub fn without_secret(adapters: Adapters, settings: Settings) -> Self {
+        let mut app = Self::new(
+            adapters,
+            &Secrets::single(crate::secret::Secret::generate()),
+            settings,
+        );
+        app.keys = RwLock::new(None);
+        app
+    }
+
     /// The keys of the secrets read last.
-    pub fn keys(&self) -> Arc<Keys> {
+    pub fn keys(&self) -> crate::Result<Arc<Keys>> {
+        // What the least-privilege test holds the template's grants to.
+        #[cfg(feature = "test-support")]
+        crate::testing::aws_calls::record("secretsmanager:GetSecretValue", "secret");
         // A panic never happens while the lock is held (it only swaps an Arc).
         self.keys
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+            .ok_or_else(|| {
+                crate::Error::Internal(
+                    "this function is not given the app secret: set SERVICEDESK_SECRET_ID and grant secretsmanager:GetSecretValue in infra/template.yaml".into(),
+                )
+            })
     }
 
     /// Takes newly read secrets (a rotation step) for every later request.
     pub fn rekey(&self, secrets: &Secrets) {
         let keys = Arc::new(Keys::new(secrets, self.settings.tokens.clone()));
-        *self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
+        *self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(keys);
     }
 
     /// A fresh user id (accounts, guests, invited people).

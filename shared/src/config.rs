@@ -10,7 +10,8 @@ pub struct Config {
     pub table_name: String,
     /// The Secrets Manager secret holding the app secret (name or ARN): read
     /// at init and every few minutes after, never put in the environment.
-    pub secret_id: String,
+    /// Only functions that sign or verify something are given it.
+    pub secret_id: Option<String>,
     pub settings: Settings,
     /// The verified SES identity mail is sent from.
     pub mail_from: String,
@@ -42,7 +43,7 @@ impl Config {
             value
         };
         let table_name = required("TABLE_NAME");
-        let secret_id = required("SERVICEDESK_SECRET_ID");
+
         let public_url = required("PUBLIC_URL");
         let mail_from = required("MAIL_FROM");
         let support_email = required("SUPPORT_EMAIL");
@@ -56,13 +57,13 @@ impl Config {
                 .map_err(|_| problems.push(format!("SUPPORT_EMAIL is not an email address (got {raw})")))
                 .ok()
         });
-        match (table_name, secret_id, public_url, mail_from, support_email) {
-            (Some(table_name), Some(secret_id), Some(public_url), Some(mail_from), Some(support_email))
+        match (table_name, public_url, mail_from, support_email) {
+            (Some(table_name), Some(public_url), Some(mail_from), Some(support_email))
                 if problems.is_empty() =>
             {
                 Ok(Self {
                     table_name,
-                    secret_id,
+                    secret_id: get("SERVICEDESK_SECRET_ID"),
                     settings: Settings {
                         tokens: TokenSettings {
                             issuer: get("JWT_ISSUER").unwrap_or_else(|| "servicedesk".into()),
@@ -89,13 +90,7 @@ mod tests {
     #[test]
     fn names_every_missing_or_invalid_variable() {
         let err = Config::from_lookup(|_| None).unwrap_err().to_string();
-        for name in [
-            "TABLE_NAME",
-            "SERVICEDESK_SECRET_ID",
-            "PUBLIC_URL",
-            "MAIL_FROM",
-            "SUPPORT_EMAIL",
-        ] {
+        for name in ["TABLE_NAME", "PUBLIC_URL", "MAIL_FROM", "SUPPORT_EMAIL"] {
             assert!(err.contains(&format!("{name} is not set")), "{err}");
         }
 
@@ -122,7 +117,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(config.table_name, "tickets");
-        assert_eq!(config.secret_id, "servicedesk/app-secret");
+        assert_eq!(config.secret_id.as_deref(), Some("servicedesk/app-secret"));
         let tokens = &config.settings.tokens;
         assert_eq!(
             (tokens.issuer.as_str(), tokens.audience.as_str()),

@@ -27,7 +27,9 @@ where
 {
     let (app, secrets) = init().await?;
     lambda_http::run(service_fn(move |req: Request| async move {
-        secrets.refresh_if_due(app).await;
+        if let Some(secrets) = secrets {
+            secrets.refresh_if_due(app).await;
+        }
         Ok::<_, Infallible>(handler(app, req).await)
     }))
     .await
@@ -44,7 +46,9 @@ where
     let (app, secrets) = init().await?;
     lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
         move |event: lambda_http::LambdaEvent<E>| async move {
-            secrets.refresh_if_due(app).await;
+            if let Some(secrets) = secrets {
+                secrets.refresh_if_due(app).await;
+            }
             handler(app, event.payload).await
         },
     ))
@@ -52,9 +56,9 @@ where
 }
 
 /// Once per process: logging, configuration, one `SdkConfig`, the clients,
-/// the app secret (one Secrets Manager call) and the [`App`] every
-/// invocation borrows.
-async fn init() -> Result<(&'static App, &'static Refresher), lambda_http::Error> {
+/// the app secret (one Secrets Manager call, for the functions given it)
+/// and the [`App`] every invocation borrows.
+async fn init() -> Result<(&'static App, Option<&'static Refresher>), lambda_http::Error> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_ansi(false)
@@ -65,31 +69,45 @@ async fn init() -> Result<(&'static App, &'static Refresher), lambda_http::Error
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let (app, secrets) = start(config, &sdk).await?;
     // Both live as long as the process; leaking them lets every request borrow them.
-    Ok((Box::leak(Box::new(app)), Box::leak(Box::new(secrets))))
+    let secrets: Option<&'static Refresher> = secrets.map(|r| &*Box::leak(Box::new(r)));
+    Ok((Box::leak(Box::new(app)), secrets))
 }
 
 /// The [`App`] of a function instance, and what keeps its keys fresh: the
-/// clients on `sdk`, and the app secret read from Secrets Manager.
+/// clients on `sdk`, and the app secret read from Secrets Manager when the
+/// function is given one (`SERVICEDESK_SECRET_ID`).
 pub async fn start(
     config: Config,
     sdk: &aws_config::SdkConfig,
-) -> Result<(App, Refresher), lambda_http::Error> {
-    let source =
-        SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(sdk), config.secret_id.clone());
-    let secrets = source.read().await?;
+) -> Result<(App, Option<Refresher>), lambda_http::Error> {
     let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
-    let app = App::new(
-        Adapters {
-            store: Arc::new(store),
-            mailer: mailer(sdk, &config),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(UuidV7),
-            blobs: blobs(sdk, &config)?,
-        },
-        &secrets,
-        config.settings,
+    let adapters = Adapters {
+        store: Arc::new(store),
+        mailer: mailer(sdk, &config),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UuidV7),
+        blobs: blobs(sdk, &config)?,
+    };
+    let Some(secret_id) = config.secret_id.clone() else {
+        return Ok((App::without_secret(adapters, config.settings), None));
+    };
+    // A read that hangs must not hold an init (or a request) for the whole
+    // function timeout: 2 s in all, one retry.
+    let client = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(sdk)
+            .timeout_config(
+                aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(std::time::Duration::from_secs(2))
+                    .build(),
+            )
+            .retry_config(aws_sdk_secretsmanager::config::retry::RetryConfig::standard().with_max_attempts(2))
+            .build(),
     );
-    Ok((app, Refresher::new(source)))
+    let source = SecretsManagerSource::new(client, secret_id);
+    let read_at = time::OffsetDateTime::now_utc();
+    let secrets = source.read().await?;
+    let app = App::new(adapters, &secrets, config.settings);
+    Ok((app, Some(Refresher::new(source, read_at))))
 }
 
 /// Functions that send mail enable the `ses` feature and get an SES client;

@@ -101,6 +101,7 @@ pub fn agent(user: &str) -> Actor {
 /// A valid access token for `actor`, as the app issues them.
 pub fn token(app: &App, actor: &Actor) -> String {
     app.keys()
+        .expect("a test app has the secret")
         .tokens
         .issue(actor, app.clock.now(), TokenKeys::LIFETIME)
         .expect("tokens are for account holders")

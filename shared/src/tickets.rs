@@ -295,7 +295,7 @@ impl ListCursor {
         let Some(raw) = raw else {
             return Ok(None);
         };
-        let cursor: ListCursor = app.keys().cursors.decode(raw).ok_or_else(invalid_cursor)?;
+        let cursor: ListCursor = app.keys()?.cursors.decode(raw).ok_or_else(invalid_cursor)?;
         if cursor.index != index || cursor.partition != partition || cursor.search.as_deref() != search {
             return Err(Error::BadRequest(
                 "the cursor belongs to another list; start again from the first page (omit `cursor`)".into(),
@@ -312,16 +312,16 @@ impl ListCursor {
         search: Option<&str>,
         last: Option<Position>,
         more: bool,
-    ) -> Option<String> {
-        match (more, last) {
-            (true, Some(after)) => Some(app.keys().cursors.encode(&ListCursor {
+    ) -> Result<Option<String>> {
+        Ok(match (more, last) {
+            (true, Some(after)) => Some(app.keys()?.cursors.encode(&ListCursor {
                 index,
                 partition,
                 search: search.map(str::to_owned),
                 after,
             })),
             _ => None,
-        }
+        })
     }
 }
 
@@ -392,7 +392,7 @@ pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<List
     };
     let (found, last, more) = scan.run(app, |t| title_matches(&words, t.title.as_str())).await?;
     let tickets = found.iter().map(Ticket::summary).collect();
-    let next_cursor = ListCursor::next(app, index, partition, search, last, more);
+    let next_cursor = ListCursor::next(app, index, partition, search, last, more)?;
     Ok(ListPage { tickets, next_cursor })
 }
 

@@ -148,6 +148,11 @@ await page.getByLabel(/^Text/).fill("It restarted once, then failed again.");
 await page.getByRole("button", { name: "Add note" }).click();
 await page.getByText("It restarted once, then failed again.").waitFor();
 expect(true, "the guest's note is in the history");
+// A file from the guest, with the key (never in a URL), checked and in the history.
+await page.getByLabel(/^Add a file/).setInputFiles({ name: "till-error.txt", mimeType: "text/plain", buffer: Buffer.from("E42 at start-up\n") });
+await page.getByRole("button", { name: "Upload" }).click();
+await page.getByText("File added: till-error.txt").waitFor();
+expect(true, "the guest's file is uploaded and in the history");
 
 // --- A customer opens a ticket; a colleague sees it; support replies; closed. -
 async function signInAs(email, password) {
@@ -438,9 +443,13 @@ await page.evaluate(() => sessionStorage.clear());
 await page.goto(`${base}/access`);
 await page.getByRole("heading", { name: "Check on an existing ticket" }).waitFor();
 await accessible(page, "access-form");
-await page.getByLabel(/^Access key/).fill("not-a-real-key");
-await page.getByRole("button", { name: "Open the ticket" }).click();
-await page.getByRole("alert").waitFor();
+// A key of the right shape that opens nothing (the server says so), then
+// pasted text that is no key at all (not even sendable in a header).
+for (const wrong of ["x".repeat(43), "clé inconnue ✓"]) {
+  await page.getByLabel(/^Access key/).fill(wrong);
+  await page.getByRole("button", { name: "Open the ticket" }).click();
+  await page.getByRole("alert").waitFor();
+}
 expect(true, "an unknown key is refused with a message");
 
 // --- Keyboard only: sign in without touching the mouse. ----------------------

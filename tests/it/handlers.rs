@@ -279,6 +279,7 @@ async fn bad_tokens_get_401_and_change_nothing() {
     let expired = org
         .app
         .keys()
+        .unwrap()
         .tokens
         .issue(&ann, now - Duration::hours(1), Duration::minutes(15))
         .unwrap();

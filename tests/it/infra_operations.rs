@@ -744,8 +744,10 @@ fn the_alarm_email_is_subscribed_only_when_it_is_set() {
     assert_eq!(unconditional_subscriptions(&without), [name]);
 }
 
-/// What the access log may record: the request's line and timing, never what
-/// it authenticates with (headers, query strings, authorizer output).
+/// What the access log may record: the request's route and timing, never
+/// what it authenticates with (headers, query strings, authorizer output),
+/// nor its path: a client still calling the retired `/access/<key>` would
+/// write a live key into the log, and paths hold addresses.
 const LOGGABLE: &[&str] = &[
     "requestId",
     "requestTime",
@@ -753,7 +755,6 @@ const LOGGABLE: &[&str] = &[
     "identity.sourceIp",
     "httpMethod",
     "routeKey",
-    "path",
     "protocol",
     "status",
     "responseLength",

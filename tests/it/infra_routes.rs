@@ -440,19 +440,22 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
 }
 
 #[test]
-fn every_function_gets_the_configuration_it_reads_and_may_read_the_app_secret() {
+fn every_function_gets_the_configuration_it_needs_and_only_signers_the_secret() {
     let template = template();
-    // The variables the functions' `Config` reads, asked of the code itself.
-    let asked = std::cell::RefCell::new(BTreeSet::new());
-    let _ = servicedesk_shared::config::Config::from_lookup(|name| {
-        asked.borrow_mut().insert(name.to_owned());
-        None
-    });
+    // The variables the functions' `Config` requires, asked of the code itself.
+    let missing = servicedesk_shared::config::Config::from_lookup(|_| None)
+        .unwrap_err()
+        .to_string();
+    let required: Vec<&str> = missing
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|word| word.len() > 3 && missing.contains(&format!("{word} is not set")))
+        .collect();
+    assert!(required.contains(&"TABLE_NAME"), "{missing}");
     let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
-    for name in asked.into_inner() {
+    for name in required {
         assert!(
-            !variables[name.as_str()].is_null(),
-            "Config reads {name}; the template does not set it"
+            !variables[name].is_null(),
+            "Config requires {name}; the template does not set it"
         );
     }
     // The secret is read at run time; no value of the template resolves it
@@ -462,25 +465,49 @@ fn every_function_gets_the_configuration_it_reads_and_may_read_the_app_secret() 
         !text.contains("{{resolve:secretsmanager"),
         "a secret resolved into the template"
     );
+    assert!(
+        variables["SERVICEDESK_SECRET_ID"].is_null(),
+        "only functions that sign are told where the secret is"
+    );
+    // A function told where the secret is may read it (its current version
+    // only), and one that may read it is told where it is. Which functions
+    // need it is least_privilege.rs's business (they use `App::keys`).
     let resources = template["Resources"].as_mapping().unwrap();
     let functions: Vec<_> = resources
         .iter()
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .collect();
     assert!(functions.len() > 10);
+    let mut signers = 0;
     for (name, function) in functions {
-        let may_read = function["Properties"]["Policies"][0]["Statement"]
+        let grant = function["Properties"]["Policies"][0]["Statement"]
             .as_sequence()
             .unwrap()
             .iter()
-            .any(|statement| {
+            .find(|statement| {
                 serde_yaml::to_string(&statement["Action"])
                     .unwrap()
                     .contains("secretsmanager:GetSecretValue")
-                    && serde_yaml::to_string(&statement["Resource"])
-                        .unwrap()
-                        .contains(":secret:${SecretName}-")
             });
-        assert!(may_read, "{name:?} may not read the app secret it needs at start");
+        let told = !function["Properties"]["Environment"]["Variables"]["SERVICEDESK_SECRET_ID"].is_null();
+        assert_eq!(
+            grant.is_some(),
+            told,
+            "{name:?}: told where the secret is, and may read it, go together"
+        );
+        if let Some(grant) = grant {
+            signers += 1;
+            assert!(
+                serde_yaml::to_string(&grant["Resource"])
+                    .unwrap()
+                    .contains(":secret:${SecretName}-")
+            );
+            assert_eq!(
+                grant["Condition"]["StringEquals"]["secretsmanager:VersionStage"].as_str(),
+                Some("AWSCURRENT"),
+                "{name:?} may read other versions of the secret"
+            );
+        }
     }
+    assert!(signers >= 10, "{signers}");
 }

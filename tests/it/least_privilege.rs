@@ -17,12 +17,12 @@ use servicedesk_shared::testing::aws_calls::LOG_VAR;
 
 type Grants = BTreeMap<String, BTreeSet<(String, String)>>;
 
-/// The services recorded. Left out, with why: Secrets Manager (every
-/// function reads the one secret at init, in `lambda::start`;
-/// infra_routes.rs holds that grant to the code), the notifier's stream
-/// reads (the Lambda service's poller uses them, not the code), SQS
-/// destinations and CloudWatch Logs (the Lambda service writes them).
-const RECORDED: [&str; 3] = ["dynamodb:", "s3:", "ses:"];
+/// The services recorded (Secrets Manager: a function needs the app secret
+/// when it uses the keys derived from it, `App::keys`). Left out, with why:
+/// the notifier's stream reads (the Lambda service's poller uses them, not
+/// the code), SQS destinations and CloudWatch Logs (the Lambda service
+/// writes them).
+const RECORDED: [&str; 4] = ["dynamodb:", "s3:", "ses:", "secretsmanager:"];
 
 /// A resource of the template as the recorder names it, or `None` for one
 /// outside the comparison (the stream).
@@ -41,6 +41,9 @@ fn symbolic(resource: &Value) -> Option<String> {
     if let Some((_, path)) = text.split_once("-attachments-${AWS::AccountId}-${AWS::Region}") {
         return Some(format!("bucket{path}"));
     }
+    if text.contains(":secret:${SecretName}-") {
+        return Some("secret".into());
+    }
     if text.contains(":identity/") {
         return Some("ses:identity".into());
     }
@@ -48,6 +51,15 @@ fn symbolic(resource: &Value) -> Option<String> {
         return Some("ses:configuration-set".into());
     }
     panic!("no symbolic name for the resource {resource}")
+}
+
+/// The managed policies SAM attaches by itself: logs for every function
+/// (the Lambda service writes them), and for the stream's consumer the
+/// stream reads its event source mapping does (on `*`: SAM's choice, not
+/// the code's; the notifier's code never reads the stream).
+fn managed_policy_allowed(binary: &str, name: &str) -> bool {
+    name == "AWSLambdaBasicExecutionRole"
+        || (binary == "notifier" && name == "AWSLambdaDynamoDBExecutionRole")
 }
 
 fn as_list(value: &Value) -> Vec<&Value> {
@@ -73,6 +85,16 @@ fn granted(expanded: &Value) -> Grants {
         let role = function["Properties"]["Role"]["Fn::GetAtt"][0]
             .as_str()
             .expect("the function's role");
+        for managed in as_list(&resources[role]["Properties"]["ManagedPolicyArns"]) {
+            let name = managed
+                .as_str()
+                .and_then(|arn| arn.rsplit('/').next())
+                .unwrap_or_default();
+            assert!(
+                managed_policy_allowed(binary, name),
+                "{binary}'s role has the managed policy {managed}: grant what it needs in the template instead"
+            );
+        }
         let entry = grants.entry(binary.to_owned()).or_default();
         for policy in as_list(&resources[role]["Properties"]["Policies"]) {
             for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
@@ -146,6 +168,13 @@ fn compare(granted: &Grants, used: &Grants) -> Vec<String> {
                 wrong.push(format!(
                     "{function} is granted {action} on {resource}, which no test uses"
                 ));
+            } else if resource.contains('*') && !calls.contains(&(action.clone(), resource.clone())) {
+                // The recorder names S3 objects by their first segment
+                // (`bucket/pending/*`): a grant wider than that is wider
+                // than any use.
+                wrong.push(format!(
+                    "{function} is granted {action} on {resource}, wider than any use"
+                ));
             }
         }
     }
@@ -218,4 +247,10 @@ fn the_comparison_finds_a_missing_grant_and_an_unused_one() {
     assert!(covers("bucket/*", "bucket/pending/*"));
     assert!(!covers("bucket/files/*", "bucket/pending/*"));
     assert!(compare(&granted, &granted).is_empty());
+    let wide = facts(&[("s3:GetObject", "bucket/*")]);
+    let narrow = facts(&[("s3:GetObject", "bucket/files/*")]);
+    assert_eq!(
+        compare(&wide, &narrow),
+        ["ticket-notes is granted s3:GetObject on bucket/*, wider than any use"]
+    );
 }

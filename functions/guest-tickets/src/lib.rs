@@ -13,7 +13,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
     match (req.method(), req.uri().path()) {
-        (&Method::GET, "/guest/challenge") => Ok(api::json(StatusCode::OK, &challenge::issue(app))),
+        (&Method::GET, "/guest/challenge") => Ok(api::json(StatusCode::OK, &challenge::issue(app)?)),
         (&Method::POST, "/guest/tickets") => {
             guest::submit(app, api::json_body(req)?, &api::source_ip(req)).await?;
             Ok(api::json(

@@ -101,7 +101,7 @@ fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Ite
 fn session(app: &App, user: &User, now: OffsetDateTime, refresh_token: String) -> Result<Session> {
     Ok(Session {
         access_token: app
-            .keys()
+            .keys()?
             .tokens
             .issue(&user.actor()?, now, TokenKeys::LIFETIME)?,
         token_type: "Bearer",

@@ -149,7 +149,7 @@ pub async fn authenticate(app: &App, req: &Request) -> Result<Actor> {
     if crate::accounts::api_tokens::is_api_token(token) {
         return crate::accounts::api_tokens::authenticate(app, token).await;
     }
-    app.keys().tokens.verify(token, app.clock.now())
+    app.keys()?.tokens.verify(token, app.clock.now())
 }
 
 /// The caller, who must hold a session (not an integration token): for
@@ -161,7 +161,7 @@ pub fn authenticate_session(app: &App, req: &Request) -> Result<Actor> {
             "integration tokens cannot manage accounts or administer the desk; sign in (POST /auth/login) and use the session's access token".into(),
         ));
     }
-    app.keys().tokens.verify(token, app.clock.now())
+    app.keys()?.tokens.verify(token, app.clock.now())
 }
 
 fn bearer(req: &Request) -> Result<&str> {

@@ -113,6 +113,6 @@ pub async fn list(app: &App, actor: &Actor, request: QueueRequest) -> Result<Que
                 waiting_since: t.waiting_since,
             })
             .collect(),
-        next_cursor: ListCursor::next(app, Index::Gsi5, partition, Some(&filters), last, more),
+        next_cursor: ListCursor::next(app, Index::Gsi5, partition, Some(&filters), last, more)?,
     })
 }

@@ -32,7 +32,7 @@ pub struct Challenge {
     pub expires_at: OffsetDateTime,
 }
 
-pub fn issue(app: &App) -> Challenge {
+pub fn issue(app: &App) -> Result<Challenge> {
     let mut id = [0u8; 16];
     aws_lc_rs::rand::fill(&mut id).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
     let expires_at = app.clock.now() + LIFETIME;
@@ -41,11 +41,11 @@ pub fn issue(app: &App) -> Challenge {
         exp: expires_at.unix_timestamp(),
         bits: DIFFICULTY_BITS,
     };
-    Challenge {
-        challenge: app.keys().challenges.encode(&payload),
+    Ok(Challenge {
+        challenge: app.keys()?.challenges.encode(&payload),
         difficulty: DIFFICULTY_BITS,
         expires_at,
-    }
+    })
 }
 
 /// The number of leading zero bits of SHA-256(`challenge:solution`).
@@ -81,7 +81,7 @@ fn refused(field: &str, why: &str) -> Error {
 /// applied in the transaction that stores the submission.
 pub fn verify(app: &App, challenge: &str, solution: &str) -> Result<Write> {
     let payload: Payload = app
-        .keys()
+        .keys()?
         .challenges
         .decode(challenge)
         .ok_or_else(|| refused("challenge", "this challenge was not issued by us"))?;

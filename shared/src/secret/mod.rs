@@ -41,13 +41,18 @@ impl Secrets {
 /// instance has seen a key before any other instance signs with it.
 pub const REFRESH_INTERVAL: time::Duration = time::Duration::minutes(5);
 
+/// How long each rotation step waits for the last: the refresh interval,
+/// plus a minute for a read in flight (2 s at most) and for the operator's
+/// clock being a little off.
+pub const STEP_WAIT: time::Duration = time::Duration::minutes(6);
+
 /// The secret as it is stored (Secrets Manager's `SecretString`): either the
 /// base64 of one secret, or this JSON document while a rotation is under way.
 /// Rotation is three steps, each waiting for every function to reread it:
 /// `stage` adds `next` (accepted, not yet signing); `promote` makes it
 /// `current` and keeps the old one in `previous`; `retire` drops `previous`
 /// once nothing it signed is still valid.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct SecretDocument {
     pub current: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +66,17 @@ pub struct SecretDocument {
         with = "time::serde::rfc3339::option"
     )]
     pub changed_at: Option<time::OffsetDateTime>,
+}
+
+impl fmt::Debug for SecretDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretDocument")
+            .field("current", &"<redacted>")
+            .field("next", &self.next.as_ref().map(|_| "<redacted>"))
+            .field("previous", &format!("{} redacted", self.previous.len()))
+            .field("changed_at", &self.changed_at)
+            .finish()
+    }
 }
 
 /// A rotation step that may not happen (yet).
@@ -87,8 +103,14 @@ impl SecretDocument {
     /// secret (as `openssl rand -base64 32` makes it).
     pub fn parse(stored: &str) -> Result<Self, RotationError> {
         let document = if stored.trim_start().starts_with('{') {
-            serde_json::from_str(stored)
-                .map_err(|e| RotationError::Invalid(format!("is not a valid document ({e})")))?
+            // Never the parser's message: it may quote the secret.
+            serde_json::from_str(stored).map_err(|e| {
+                RotationError::Invalid(format!(
+                    "is not a valid document (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ))
+            })?
         } else {
             Self {
                 current: stored.trim().to_owned(),
@@ -141,7 +163,10 @@ impl SecretDocument {
     /// Step 2: the staged secret signs; the old one is still accepted.
     pub fn promote(&self, now: time::OffsetDateTime) -> Result<Self, RotationError> {
         let next = self.next.clone().ok_or(RotationError::NothingStaged)?;
-        self.not_before(now, REFRESH_INTERVAL)?;
+        if !self.previous.is_empty() {
+            return Err(RotationError::Unfinished);
+        }
+        self.not_before(now, STEP_WAIT)?;
         Ok(Self {
             current: next,
             next: None,
@@ -161,7 +186,7 @@ impl SecretDocument {
         if self.previous.is_empty() {
             return Err(RotationError::NothingToRetire);
         }
-        self.not_before(now, REFRESH_INTERVAL + longest_lived)?;
+        self.not_before(now, STEP_WAIT + longest_lived)?;
         Ok(Self {
             previous: Vec::new(),
             changed_at: Some(now),
@@ -188,7 +213,8 @@ impl Secret {
     pub fn from_base64(encoded: &str) -> Result<Self, String> {
         let bytes = STANDARD
             .decode(encoded.trim())
-            .map_err(|e| format!("is not valid base64 ({e})"))?;
+            // Not the decoder's message: it quotes a byte of the secret.
+            .map_err(|_| "is not valid base64".to_owned())?;
         Self::from_bytes(bytes)
     }
 
@@ -269,12 +295,12 @@ mod tests {
         assert_eq!(staged.stage(t0).unwrap_err(), RotationError::AlreadyStaged);
 
         // Promoting before every function has reread the stage is refused.
-        let early = staged.promote(t0 + time::Duration::minutes(4)).unwrap_err();
+        let early = staged.promote(t0 + REFRESH_INTERVAL).unwrap_err();
         assert!(
-            matches!(early, RotationError::TooEarly(ref at) if at == "2026-12-02T08:05:00Z"),
+            matches!(early, RotationError::TooEarly(ref at) if at == "2026-12-02T08:06:00Z"),
             "{early}"
         );
-        let promoted = staged.promote(t0 + REFRESH_INTERVAL).unwrap();
+        let promoted = staged.promote(t0 + STEP_WAIT).unwrap();
         let keys = promoted.secrets().unwrap();
         assert_eq!(Some(keys.current.to_base64()), staged.next);
         assert_eq!(promoted.previous, vec![first.clone()]);
@@ -287,12 +313,12 @@ mod tests {
         );
 
         let lifetime = time::Duration::minutes(15);
-        let t1 = t0 + REFRESH_INTERVAL;
+        let t1 = t0 + STEP_WAIT;
         assert!(matches!(
-            reread.retire(t1 + lifetime, lifetime),
+            reread.retire(t1 + REFRESH_INTERVAL + lifetime, lifetime),
             Err(RotationError::TooEarly(_))
         ));
-        let retired = reread.retire(t1 + REFRESH_INTERVAL + lifetime, lifetime).unwrap();
+        let retired = reread.retire(t1 + STEP_WAIT + lifetime, lifetime).unwrap();
         assert!(retired.secrets().unwrap().accepted.is_empty());
         assert_eq!(
             retired
@@ -312,9 +338,18 @@ mod tests {
             ("c2hvcnQ=", "current must be at least 32 bytes"),
             ("{\"current\": 1}", "is not a valid document"),
             ("{\"current\": \"!!\"}", "current is not valid base64"),
+            // The parser's own words would quote the value.
+            (
+                r#"{"current": "c2VjcmV0LXZhbHVl", "previous": "c2VjcmV0LXZhbHVl"}"#,
+                "line 1, column",
+            ),
         ] {
             let error = SecretDocument::parse(stored).unwrap_err().to_string();
             assert!(error.contains(says), "{stored}: {error}");
+            assert!(
+                !error.contains("c2Vj") && !error.contains("!!"),
+                "the secret is quoted: {error}"
+            );
         }
     }
 }

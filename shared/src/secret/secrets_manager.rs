@@ -2,8 +2,6 @@
 //! again every [`REFRESH_INTERVAL`] so a rotation reaches running functions,
 //! and rotated step by step by `servicedesk admin rotate-secret`.
 
-use std::time::{Duration, Instant};
-
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 
@@ -75,31 +73,32 @@ impl SecretsManagerSource {
 }
 
 /// Keeps an [`App`]'s keys no older than the refresh interval: before a
-/// request, if the secret was read longer ago than that, it is read again.
-/// A failed read keeps the keys in use and is tried again 30 seconds later.
+/// request, if the secret was last read longer ago than that (by the app's
+/// clock: wall time, which a frozen Lambda instance sees move on), it is
+/// read again. A failed read keeps the keys in use, is logged as an error,
+/// and is tried again 30 seconds later.
 pub struct Refresher {
     source: SecretsManagerSource,
-    interval: Duration,
-    due: tokio::sync::Mutex<Instant>,
+    interval: time::Duration,
+    due: tokio::sync::Mutex<time::OffsetDateTime>,
 }
 
-const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
+const RETRY_AFTER_FAILURE: time::Duration = time::Duration::seconds(30);
 
 impl Refresher {
-    /// For a source just read.
-    pub fn new(source: SecretsManagerSource) -> Self {
-        let interval = Duration::try_from(REFRESH_INTERVAL).unwrap_or(Duration::from_secs(300));
+    /// For a source read at `read_at` (just before the read began).
+    pub fn new(source: SecretsManagerSource, read_at: time::OffsetDateTime) -> Self {
         Self {
             source,
-            interval,
-            due: tokio::sync::Mutex::new(Instant::now() + interval),
+            interval: REFRESH_INTERVAL,
+            due: tokio::sync::Mutex::new(read_at + REFRESH_INTERVAL),
         }
     }
 
     /// Reads the secret before the next request, whatever its age (tests,
     /// and a function told a rotation happened).
     pub async fn expire(&self) {
-        *self.due.lock().await = Instant::now();
+        *self.due.lock().await = time::OffsetDateTime::UNIX_EPOCH;
     }
 
     pub async fn refresh_if_due(&self, app: &App) {
@@ -108,17 +107,19 @@ impl Refresher {
         let Ok(mut due) = self.due.try_lock() else {
             return;
         };
-        if Instant::now() < *due {
+        // The keys are as old as the moment the read began.
+        let started = app.clock.now();
+        if started < *due {
             return;
         }
         match self.source.read().await {
             Ok(secrets) => {
                 app.rekey(&secrets);
-                *due = Instant::now() + self.interval;
+                *due = started + self.interval;
             }
             Err(message) => {
-                tracing::warn!(%message, "keeping the keys in use; the secret is read again in 30 s");
-                *due = Instant::now() + RETRY_AFTER_FAILURE;
+                tracing::error!(%message, "cannot reread the app secret; keeping the keys in use, trying again in 30 s");
+                *due = started + RETRY_AFTER_FAILURE;
             }
         }
     }
