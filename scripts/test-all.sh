@@ -149,6 +149,10 @@ browser_log="$CARGO_TARGET_DIR/browser-tools.log"
 browser_pid=$!
 background_pids+=("$browser_pid")
 
+step "The functions' bootstraps (debug), for the journey over the real processes"
+# The same build the tests share: only the 17 bootstraps' links are new.
+cargo build --workspace --all-features --bins --quiet
+
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
 # Every AWS call each function makes during the tests, for the least-privilege test.

@@ -52,28 +52,6 @@ async fn app_sending_through(mailer: SesMailer) -> App {
     app
 }
 
-/// The messages the emulator accepted for `to`.
-async fn sent_to(to: &str) -> Vec<Value> {
-    let endpoint = common::ses_endpoint().expect("emulator endpoint");
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
-        .await
-        .expect("moto state")
-        .json()
-        .await
-        .expect("moto state JSON");
-    data["ses"]["Message"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|a| a == to))
-        })
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn a_password_reset_email_goes_out_through_sesv2() {
     let Some(mailer) = verified_mailer().await else {
@@ -100,7 +78,7 @@ async fn a_password_reset_email_goes_out_through_sesv2() {
     // Tests run side by side, and another one mails Ann too: look at resets only.
     let resets = || async {
         let subject = "Réinitialisez votre mot de passe du centre de support";
-        sent_to("ann@acme.example")
+        common::ses_sent_to("ann@acme.example")
             .await
             .into_iter()
             .filter(|m| m["subject"] == subject)
@@ -148,7 +126,7 @@ async fn an_unverified_sender_is_refused_with_a_clear_error() {
         ),
         other => panic!("expected a rejection, got {other:?}"),
     }
-    assert!(sent_to("bob@acme.example").await.is_empty());
+    assert!(common::ses_sent_to("bob@acme.example").await.is_empty());
 }
 
 #[tokio::test]
@@ -182,7 +160,7 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
     reply["rawPath"] = format!("/tickets/{number}/notes").into();
     assert_eq!(common::lambda::invoke(&app, reply).await.status, 201);
 
-    let before = sent_to("cio@acme.example").await.len();
+    let before = common::ses_sent_to("cio@acme.example").await.len();
     // What the notifier's scheduled sweep does.
     let delivered = servicedesk_shared::testing::aws_calls::as_function(
         "notifier",
@@ -191,7 +169,7 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
     .await
     .unwrap();
     assert_eq!(delivered, 1);
-    let sent = sent_to("cio@acme.example").await.split_off(before);
+    let sent = common::ses_sent_to("cio@acme.example").await.split_off(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(
         sent[0]["subject"],
@@ -199,7 +177,7 @@ async fn the_notifier_sends_ticket_updates_through_sesv2() {
     );
     assert!(sent[0]["body"].as_str().unwrap().contains("We are on it."));
     assert_eq!(
-        sent_to("ann@acme.example")
+        common::ses_sent_to("ann@acme.example")
             .await
             .iter()
             .filter(|m| m["subject"] == sent[0]["subject"])
@@ -256,7 +234,7 @@ async fn the_first_agent_of_a_fresh_deployment_is_invited_and_takes_over() {
         printed.contains("ops@first.example") && printed.contains("https://desk.example/sign-in"),
         "{printed}"
     );
-    let mails = sent_to("ops@first.example").await;
+    let mails = common::ses_sent_to("ops@first.example").await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     let body = mails[0]["body"].as_str().unwrap();
     let start = body
@@ -301,7 +279,7 @@ async fn the_first_agent_of_a_fresh_deployment_is_invited_and_takes_over() {
     .await;
     assert_eq!(invited.status, 202, "{}", invited.body);
     assert_eq!(
-        sent_to("cleo@first.example").await.len(),
+        common::ses_sent_to("cleo@first.example").await.len(),
         1,
         "the customer's invitation"
     );

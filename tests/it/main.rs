@@ -10,6 +10,7 @@ mod accounts;
 mod announcements;
 mod attachments;
 mod blobs_s3;
+mod bootstraps;
 mod conformance;
 mod conversation;
 mod guests;

@@ -5,10 +5,13 @@
 
 pub mod aws_calls;
 pub mod lambda;
+pub mod runtime_api;
+pub mod wire_counter;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use serde_json::Value;
 use servicedesk_shared::store::ItemStore;
 use servicedesk_shared::store::dynamodb::{DynamoDbStore, create_table};
 use servicedesk_shared::store::embedded::EmbeddedStore;
@@ -66,6 +69,28 @@ async fn config_for(endpoint: Option<String>) -> Option<aws_config::SdkConfig> {
         .load()
         .await;
     Some(config)
+}
+
+/// The messages the emulator accepted for `to`.
+pub async fn ses_sent_to(to: &str) -> Vec<Value> {
+    let endpoint = ses_endpoint().expect("emulator endpoint");
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+        .await
+        .expect("moto state")
+        .json()
+        .await
+        .expect("moto state JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a == to))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The emulator's endpoint, when configured.
