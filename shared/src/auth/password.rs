@@ -4,8 +4,8 @@
 //! (m = 19 MiB, t = 2, p = 1): about 20-40 ms per hash on one Lambda vCPU
 //! (see `cargo bench --bench portal`), small enough for a 256 MB function.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::Error;
 use crate::error::Reason;
@@ -90,6 +90,38 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// argon2's working memory (19 MiB a hash), kept and reused: allocating it
+/// per hash made a process's memory grow with every sign-in (the allocator
+/// keeps freed blocks that large, one set per thread that hashed). At most
+/// one buffer per CPU is kept; more hashing at once allocates and frees.
+static MEMORY: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// `argon2.hash_password_into` with a reused buffer.
+fn hash_into(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let blocks = argon2.params().block_count();
+    let taken = MEMORY.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    let mut memory = taken
+        .filter(|memory| memory.len() == blocks)
+        .unwrap_or_else(|| vec![Block::default(); blocks]);
+    let result = argon2.hash_password_into_with_memory(password, salt, out, &mut memory);
+    let keep = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut pool = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.len() < keep {
+        pool.push(memory);
+    }
+    result
+}
+
+/// The hash of `password` under `argon2` and `salt`, as PHC parts.
+fn hash_with<'a>(argon2: &Argon2<'_>, password: &[u8], salt: Salt<'a>, len: usize) -> Option<Output> {
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).ok()?;
+    Output::init_with(len, |out| {
+        hash_into(argon2, password, salt_bytes, out).map_err(|_| password_hash::Error::Crypto)
+    })
+    .ok()
+}
+
 /// A PHC-format argon2id hash of the password (salt and parameters included).
 /// CPU-heavy: call from a blocking task.
 pub fn hash(password: &NewPassword) -> String {
@@ -97,22 +129,49 @@ pub fn hash(password: &NewPassword) -> String {
     aws_lc_rs::rand::fill(&mut salt).unwrap_or_else(|_| unreachable!("the system RNG does not fail"));
     let salt =
         SaltString::encode_b64(&salt).unwrap_or_else(|e| unreachable!("16 bytes make a valid salt: {e}"));
-    argon2()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .unwrap_or_else(|e| unreachable!("hashing with valid parameters cannot fail: {e}"))
-        .to_string()
+    let argon2 = argon2();
+    let output = hash_with(
+        &argon2,
+        password.expose().as_bytes(),
+        salt.as_salt(),
+        Params::DEFAULT_OUTPUT_LEN,
+    )
+    .unwrap_or_else(|| unreachable!("hashing with valid parameters cannot fail"));
+    PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())
+            .unwrap_or_else(|e| unreachable!("static parameters format: {e}")),
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string()
 }
 
-/// Whether `candidate` matches the stored hash. Candidates longer than the
-/// policy allows are refused without hashing. CPU-heavy: call from a blocking task.
+/// Whether `candidate` matches the stored hash (with the parameters stored
+/// in it). Candidates longer than the policy allows are refused without
+/// hashing. CPU-heavy: call from a blocking task.
 pub fn verify(candidate: &str, stored: &str) -> bool {
     if candidate.chars().count() > MAX_LEN {
         return false;
     }
-    match PasswordHash::new(stored) {
-        Ok(parsed) => argon2().verify_password(candidate.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed))
+    else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .unwrap_or(Version::V0x13);
+    let argon2 = Argon2::new(algorithm, version, params);
+    // Output compares in constant time.
+    hash_with(&argon2, candidate.as_bytes(), salt, expected.len()).is_some_and(|output| output == expected)
 }
 
 /// A hash no password matches, verified when the account does not exist so
@@ -160,6 +219,37 @@ mod tests {
         assert_ne!(stored, hash(&password), "salted");
         assert!(!verify("anything", DUMMY_HASH));
         assert!(!verify(&"x".repeat(10_000), &stored));
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crates_own_hashing() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        // Stored before the buffer was reused: the crate's own hashing.
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let old = argon2()
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify("correct horse battery", &old));
+        assert!(!verify("correct horse batterY", &old));
+        let new = hash(&NewPassword::parse("password", "correct horse battery", &[]).unwrap());
+        let parsed = PasswordHash::new(&new).unwrap();
+        assert!(
+            argon2()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        // Other parameters stored in a hash are the ones verified with.
+        let light = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        );
+        let light = light
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify("correct horse battery", &light));
     }
 
     #[test]
