@@ -149,9 +149,11 @@ browser_log="$CARGO_TARGET_DIR/browser-tools.log"
 browser_pid=$!
 background_pids+=("$browser_pid")
 
-step "The functions' bootstraps (debug), for the journey over the real processes"
-# The same build the tests share: only the 17 bootstraps' links are new.
-cargo build --workspace --all-features --bins --quiet
+step "Build: the tests and every binary (the 17 bootstraps, the portal), in one cargo call"
+# One call, so the binaries get the features the tests unify (dev-dependency
+# features count only when tests are built alongside): built apart, tokio
+# and everything above it would be compiled twice.
+cargo build --workspace --all-features --bins --tests --quiet
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
@@ -170,8 +172,7 @@ SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
 collect "$browser_pid" "$browser_log" "installing the browser tools"
-# The portal binary cargo test just built (same features): a no-op unless something changed.
-cargo build --workspace --all-features --bin servicedesk --quiet
+# The portal binary is the one the build step made.
 browser_data=$(mktemp -d)
 portal_port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$CARGO_TARGET_DIR/debug/servicedesk" --data-dir "$browser_data" --port "$portal_port" --web-dir web \

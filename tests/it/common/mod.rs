@@ -6,6 +6,7 @@
 pub mod aws_calls;
 pub mod lambda;
 pub mod runtime_api;
+pub mod template_env;
 pub mod wire_counter;
 
 use std::sync::Arc;

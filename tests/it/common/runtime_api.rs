@@ -35,6 +35,8 @@ struct Api {
 /// A function's bootstrap, running as Lambda runs it.
 pub struct Function {
     pub name: String,
+    /// From the process's start to its first poll for an event: its init.
+    pub init: Duration,
     events: mpsc::UnboundedSender<(String, Value)>,
     shared: Arc<Shared>,
     child: std::process::Child,
@@ -130,6 +132,7 @@ impl Function {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .stdin(Stdio::null());
+        let started = std::time::Instant::now();
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
@@ -150,6 +153,7 @@ impl Function {
         });
         let mut function = Self {
             name: name.to_owned(),
+            init: Duration::ZERO,
             events,
             shared,
             child,
@@ -157,6 +161,7 @@ impl Function {
             next_id: std::sync::atomic::AtomicU64::new(1),
         };
         function.until_polled().await?;
+        function.init = started.elapsed();
         Ok(function)
     }
 
@@ -212,6 +217,19 @@ impl Function {
                 }
             }
         }
+    }
+
+    /// The process's peak resident memory so far (Linux's `VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// Everything the function wrote to stderr so far (its logs).
