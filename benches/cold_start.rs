@@ -55,7 +55,10 @@ fn bench_event(function: &str, ann: &str, sam: &str, bucket: &str) -> Value {
         "agent-queue" => event("agent-queue", &[("TOKEN", sam)]),
         "announcements" => event("announcements-list", &[]),
         "account" => event("account-get-profile", &[("TOKEN", ann)]),
-        "admin" => with_body(event("admin-create-organization", &[("TOKEN", sam)]), json!({"name": "Bench"})),
+        "admin" => with_body(
+            event("admin-create-organization", &[("TOKEN", sam)]),
+            json!({"name": "Bench"}),
+        ),
         "sign-in" => with_body(
             event("sign-in-login", &[]),
             json!({"email": "ann@acme.example", "password": "orchid-lantern-42"}),
@@ -65,7 +68,10 @@ fn bench_event(function: &str, ann: &str, sam: &str, bucket: &str) -> Value {
         "guest-tickets" => event("guest-tickets-challenge", &[]),
         "access-key" => event("access-key-view", &[("KEY", &"k".repeat(43))]),
         "notifier" => event("notifier-sweep", &[]),
-        "verify-attachment" => event("verify-attachment", &[("BUCKET", bucket), ("KEY", "pending/none")]),
+        "verify-attachment" => event(
+            "verify-attachment",
+            &[("BUCKET", bucket), ("KEY", "pending/none")],
+        ),
         other => panic!("no bench event for {other}"),
     }
 }
@@ -98,21 +104,32 @@ async fn main() {
     let folder = PathBuf::from(var("BENCH_BOOTSTRAPS"));
     let endpoint = var("SERVICEDESK_TEST_AWS_ENDPOINT");
     let template: Value =
-        serde_json::from_str(&std::fs::read_to_string(var("SERVICEDESK_EXPANDED_TEMPLATE")).unwrap()).unwrap();
-    let cold: usize = std::env::var("BENCH_COLD").ok().and_then(|n| n.parse().ok()).unwrap_or(15);
-    let warm: usize = std::env::var("BENCH_WARM").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+        serde_json::from_str(&std::fs::read_to_string(var("SERVICEDESK_EXPANDED_TEMPLATE")).unwrap())
+            .unwrap();
+    let cold: usize = std::env::var("BENCH_COLD")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(15);
+    let warm: usize = std::env::var("BENCH_WARM")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
 
     // The deployment on moto: table with the demo data, secret, bucket.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "bench"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "bench",
+        ))
         .load()
         .await;
     let run = std::process::id();
     let table = format!("servicedesk-bench-{run}");
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    servicedesk_shared::store::dynamodb::create_table(&dynamodb, &table).await.unwrap();
+    servicedesk_shared::store::dynamodb::create_table(&dynamodb, &table)
+        .await
+        .unwrap();
     let secret = Secret::generate();
     let secret_id = format!("servicedesk-bench/app-secret-{run}");
     aws_sdk_secretsmanager::Client::new(&sdk)
@@ -123,15 +140,22 @@ async fn main() {
         .await
         .unwrap();
     let bucket = format!("bench-{run}-attachments-{ACCOUNT}-{REGION}");
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket(&bucket)
+    .send()
+    .await
+    .unwrap();
     let app = App::new(
         Adapters {
-            store: Arc::new(servicedesk_shared::store::dynamodb::DynamoDbStore::new(dynamodb, table.clone())),
+            store: Arc::new(servicedesk_shared::store::dynamodb::DynamoDbStore::new(
+                dynamodb,
+                table.clone(),
+            )),
             mailer: Arc::new(servicedesk_shared::mail::NoMail),
             clock: Arc::new(servicedesk_shared::clock::SystemClock),
             ids: Arc::new(servicedesk_shared::ids::UuidV7),
@@ -142,8 +166,17 @@ async fn main() {
     );
     servicedesk::demo::seed(&app).await.expect("demo data");
     let now = time::OffsetDateTime::now_utc();
-    let token = |actor| app.keys().unwrap().tokens.issue(&actor, now, time::Duration::hours(2)).unwrap();
-    let ann = token(servicedesk_shared::testing::customer("demo-ann", servicedesk::demo::ORGANIZATION_ID));
+    let token = |actor| {
+        app.keys()
+            .unwrap()
+            .tokens
+            .issue(&actor, now, time::Duration::hours(2))
+            .unwrap()
+    };
+    let ann = token(servicedesk_shared::testing::customer(
+        "demo-ann",
+        servicedesk::demo::ORGANIZATION_ID,
+    ));
     let sam = token(servicedesk_shared::testing::agent("demo-sam"));
 
     let names: HashMap<String, String> = [
@@ -192,19 +225,34 @@ async fn main() {
     );
     for name in chosen {
         let path = folder.join(&name);
-        let env = aws_env(environments.get(&name).unwrap_or_else(|| panic!("{name} is not in the template")).clone());
+        let env = aws_env(
+            environments
+                .get(&name)
+                .unwrap_or_else(|| panic!("{name} is not in the template"))
+                .clone(),
+        );
         let request = bench_event(&name, &ann, &sam, &bucket);
         let (mut inits, mut floor_inits, mut firsts) = (Vec::new(), Vec::new(), Vec::new());
         let mut kept = None;
         for round in 0..cold {
-            let mut floor = Function::start("hello-floor", &floor_path, &floor_env).await.expect("the floor starts");
+            let mut floor = Function::start("hello-floor", &floor_path, &floor_env)
+                .await
+                .expect("the floor starts");
             floor_inits.push(floor.init);
-            floor.invoke(any_request.clone()).await.expect("the floor answers");
+            floor
+                .invoke(any_request.clone())
+                .await
+                .expect("the floor answers");
             drop(floor);
-            let mut function = Function::start(&name, &path, &env).await.unwrap_or_else(|e| panic!("{e}"));
+            let mut function = Function::start(&name, &path, &env)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             inits.push(function.init);
             let started = Instant::now();
-            function.invoke(request.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+            function
+                .invoke(request.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             firsts.push(started.elapsed());
             if round + 1 == cold {
                 kept = Some(function);
@@ -214,13 +262,22 @@ async fn main() {
         let mut warms = Vec::new();
         for _ in 0..warm {
             let started = Instant::now();
-            function.invoke(request.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+            function
+                .invoke(request.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             warms.push(started.elapsed());
         }
-        let rss = function.peak_rss_kib().map_or("?".into(), |kib| format!("{:.1} MB", kib as f64 / 1024.0));
+        let rss = function
+            .peak_rss_kib()
+            .map_or("?".into(), |kib| format!("{:.1} MB", kib as f64 / 1024.0));
         let size = std::fs::metadata(&path).unwrap().len();
         let (init, floor_init) = (percentile(&mut inits, 0.5), percentile(&mut floor_inits, 0.5));
-        let (first, p50, p99) = (percentile(&mut firsts, 0.5), percentile(&mut warms, 0.5), percentile(&mut warms, 0.99));
+        let (first, p50, p99) = (
+            percentile(&mut firsts, 0.5),
+            percentile(&mut warms, 0.5),
+            percentile(&mut warms, 0.99),
+        );
         println!(
             "| {name} | {} | {} | {init:.1?} | {floor_init:.1?} | {:.1}× | {first:.1?} | {p50:.1?} | {p99:.1?} | {:.1}× | {rss} |",
             mb(size),
