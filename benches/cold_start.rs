@@ -13,7 +13,6 @@ mod runtime_api;
 #[path = "../tests/it/common/template_env.rs"]
 mod template_env;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -179,18 +178,7 @@ async fn main() {
     ));
     let sam = token(servicedesk_shared::testing::agent("demo-sam"));
 
-    let names: HashMap<String, String> = [
-        ("TicketsTable", table),
-        ("SecretName", secret_id),
-        ("MailConfigurationSet", "bench".into()),
-        ("PublicUrl", "https://desk.example".into()),
-        ("MailFrom", "desk@servicedesk.example".into()),
-        ("SupportEmail", "support@servicedesk.example".into()),
-        ("AttachmentsBucketPrefix", format!("bench-{run}")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    let names = template_env::deployment(&table, &secret_id, "bench", &format!("bench-{run}"));
     let environments = template_env::environments(&template, &names);
     let chosen: Vec<String> = match std::env::var("BENCH_FUNCTIONS") {
         Ok(list) if !list.trim().is_empty() => list.split_whitespace().map(str::to_owned).collect(),

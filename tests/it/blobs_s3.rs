@@ -72,6 +72,27 @@ async fn verify(app: &App, bucket: &str, key: &str) {
         .expect("verified");
 }
 
+/// A grant for a PDF of `bytes.len()` bytes on `number`, and those bytes
+/// PUT to its URL (as the browser does); the grant and the object's key.
+async fn upload_pdf(app: &App, token: &str, number: &str, bucket: &str, bytes: &[u8]) -> (Value, String) {
+    let mut request = with_body(
+        with_token(event("attachments-request"), Some(token)),
+        &json!({"file_name": "report.pdf", "content_type": "application/pdf", "size": bytes.len()}),
+    );
+    request["pathParameters"]["number"] = number.into();
+    let granted: Value = invoke(app, request).await.body;
+    let url = granted["upload"]["url"].as_str().unwrap();
+    let key = object_key(url, bucket);
+    reqwest::Client::new()
+        .put(url)
+        .header("content-type", "application/pdf")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (granted, key)
+}
+
 #[tokio::test]
 async fn presigned_upload_verification_and_download_on_s3() {
     let Some((app, bucket, _s3)) = s3_app().await else {
@@ -141,41 +162,13 @@ async fn presigned_upload_verification_and_download_on_s3() {
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), PDF);
 
     // Bytes that are not a PDF: deleted from the bucket, never available.
-    let mut request = with_body(
-        with_token(event("attachments-request"), Some(&ann)),
-        &json!({"file_name": "fake.pdf", "content_type": "application/pdf", "size": 4}),
-    );
-    request["pathParameters"]["number"] = number.clone().into();
-    let granted: Value = invoke(&app, request).await.body;
-    let url = granted["upload"]["url"].as_str().unwrap();
-    let key = object_key(url, &bucket);
-    reqwest::Client::new()
-        .put(url)
-        .header("content-type", "application/pdf")
-        .body(b"MZ\x90\x00".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let (_, key) = upload_pdf(&app, &ann, &number, &bucket, b"MZ\x90\x00").await;
     verify(&app, &bucket, &key).await;
     assert_eq!(app.blobs.size(&key).await.unwrap(), None, "deleted");
 
     // A verification that moved the file and died before recording it: the
     // event's retry finds the file in place and makes it available.
-    let mut request = with_body(
-        with_token(event("attachments-request"), Some(&ann)),
-        &json!({"file_name": "again.pdf", "content_type": "application/pdf", "size": PDF.len()}),
-    );
-    request["pathParameters"]["number"] = number.clone().into();
-    let granted: Value = invoke(&app, request).await.body;
-    let url = granted["upload"]["url"].as_str().unwrap();
-    let key = object_key(url, &bucket);
-    reqwest::Client::new()
-        .put(url)
-        .header("content-type", "application/pdf")
-        .body(PDF.to_vec())
-        .send()
-        .await
-        .unwrap();
+    let (granted, key) = upload_pdf(&app, &ann, &number, &bucket, PDF).await;
     let file_key = key.replacen("pending/", "files/", 1);
     app.blobs
         .promote(&key, &file_key)

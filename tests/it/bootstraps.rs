@@ -17,7 +17,7 @@
 
 use crate::common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use std::path::PathBuf;
 
@@ -25,9 +25,7 @@ use common::runtime_api::Function;
 use common::wire_counter::WireCounter;
 use serde_json::{Value, json};
 
-use common::template_env::{ACCOUNT, REGION, environments};
-const SENDER_DOMAIN: &str = "servicedesk.example";
-const PUBLIC_URL: &str = "https://desk.example";
+use common::template_env::{self, ACCOUNT, PUBLIC_URL, REGION, SENDER_DOMAIN, environments};
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
 /// The folder cargo put the bootstraps in (beside this test binary's `deps/`).
@@ -172,13 +170,7 @@ async fn every_bootstrap_runs_the_journey_as_lambda_runs_it() {
     servicedesk_shared::store::dynamodb::create_table(&dynamodb, &table)
         .await
         .unwrap();
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(servicedesk_shared::secret::Secret::generate().to_base64())
-        .send()
-        .await
-        .unwrap();
+    common::create_app_secret(&sdk, &secret_id).await;
     let ses = aws_sdk_sesv2::Client::new(&sdk);
     let _ = ses
         .create_email_identity()
@@ -190,18 +182,7 @@ async fn every_bootstrap_runs_the_journey_as_lambda_runs_it() {
         .send()
         .await
         .unwrap();
-    let names: HashMap<String, String> = [
-        ("TicketsTable", table.clone()),
-        ("SecretName", secret_id.clone()),
-        ("MailConfigurationSet", configuration_set.clone()),
-        ("PublicUrl", PUBLIC_URL.into()),
-        ("MailFrom", format!("Service desk <desk@{SENDER_DOMAIN}>")),
-        ("SupportEmail", format!("support@{SENDER_DOMAIN}")),
-        ("AttachmentsBucketPrefix", format!("journey-{run}")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let names = template_env::deployment(&table, &secret_id, &configuration_set, &format!("journey-{run}"));
     let bucket = format!("journey-{run}-attachments-{ACCOUNT}-{REGION}");
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

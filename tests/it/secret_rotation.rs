@@ -68,14 +68,7 @@ async fn a_secret_rotation_signs_nobody_out_on_instances_old_or_new() {
         .await
         .expect("the deployment's table");
     let secret_id = format!("servicedesk-test/app-secret-{}", std::process::id());
-    // As DEPLOY.md creates it: the base64 of 32 random bytes.
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(Secret::generate().to_base64())
-        .send()
-        .await
-        .expect("the secret");
+    common::create_app_secret(&sdk, &secret_id).await;
     let start = || lambda::start(config(&table, &secret_id), &sdk);
     let step = |step: Step, at: OffsetDateTime| {
         let command = secret_rotation::Command {
@@ -191,13 +184,7 @@ async fn a_running_instance_rereads_every_five_minutes_and_keeps_its_keys_when_i
                 .unwrap()
         }
     };
-    client
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(Secret::generate().to_base64())
-        .send()
-        .await
-        .unwrap();
+    common::create_app_secret(&sdk, &secret_id).await;
     let desk = testing::test_app(common::embedded().await.unwrap());
     let source = SecretsManagerSource::new(client.clone(), &secret_id);
     desk.app.rekey(&source.read().await.unwrap());
@@ -236,13 +223,7 @@ async fn a_running_instance_rereads_every_five_minutes_and_keeps_its_keys_when_i
     desk.clock.advance(Duration::minutes(5));
     refresher.refresh_if_due(&desk.app).await;
     assert!(takes(&second), "a failed read keeps the keys");
-    client
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(Secret::generate().to_base64())
-        .send()
-        .await
-        .unwrap();
+    common::create_app_secret(&sdk, &secret_id).await;
     desk.clock.advance(Duration::seconds(29));
     refresher.refresh_if_due(&desk.app).await;
     assert!(takes(&second), "no read before the 30 s retry");

@@ -94,6 +94,18 @@ pub async fn ses_sent_to(to: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Creates the app secret `name` on the emulator, with a fresh random value
+/// (the base64 of 32 bytes, as a deployment stores it).
+pub async fn create_app_secret(sdk: &aws_config::SdkConfig, name: &str) {
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .create_secret()
+        .name(name)
+        .secret_string(servicedesk_shared::secret::Secret::generate().to_base64())
+        .send()
+        .await
+        .expect("the app secret on the emulator");
+}
+
 /// The emulator's endpoint, when configured.
 pub fn emulator_endpoint() -> Option<String> {
     std::env::var(ENDPOINT_VAR).ok()

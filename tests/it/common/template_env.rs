@@ -9,6 +9,32 @@ use serde_json::Value;
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
+/// Where emailed links point, and the domain mail is sent from.
+pub const PUBLIC_URL: &str = "https://desk.example";
+pub const SENDER_DOMAIN: &str = "servicedesk.example";
+
+/// A deployment's names for [`environments`]: the table, secret,
+/// configuration set and bucket prefix the caller created, and fixed values
+/// for the other parameters.
+pub fn deployment(
+    table: &str,
+    secret_id: &str,
+    configuration_set: &str,
+    bucket_prefix: &str,
+) -> HashMap<String, String> {
+    [
+        ("TicketsTable", table.to_owned()),
+        ("SecretName", secret_id.to_owned()),
+        ("MailConfigurationSet", configuration_set.to_owned()),
+        ("PublicUrl", PUBLIC_URL.to_owned()),
+        ("MailFrom", format!("Service desk <desk@{SENDER_DOMAIN}>")),
+        ("SupportEmail", format!("support@{SENDER_DOMAIN}")),
+        ("AttachmentsBucketPrefix", bucket_prefix.to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
+}
 
 /// A template value with every reference resolved from `names` (resources
 /// and parameters), the parameters' defaults and the pseudo parameters.
