@@ -103,13 +103,14 @@ where
     ))
 }
 
-/// The ticket as `actor` may see it, or 404.
+/// The ticket as `actor` may see it, or 404: its item alone (one GetItem),
+/// not its history, which a change appends to without reading.
 async fn visible_ticket(app: &App, actor: &Actor, number: &TicketNumber) -> Result<Ticket> {
-    Ok(tickets::load(app, number)
-        .await?
-        .filter(|d| policy::can_view_ticket(actor, &d.ticket))
-        .ok_or(Error::NotFound("ticket"))?
-        .ticket)
+    let item = app.store.get(&model::ticket_key(number)).await?;
+    item.map(|item| model::ticket_from_item(&item))
+        .transpose()?
+        .filter(|ticket| policy::can_view_ticket(actor, ticket))
+        .ok_or(Error::NotFound("ticket"))
 }
 
 /// Reads the ticket, applies `apply`, and commits; a concurrent change makes
