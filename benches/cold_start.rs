@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use servicedesk_shared::App;
 use servicedesk_shared::app::Adapters;
 use servicedesk_shared::secret::{Secret, Secrets};
-use template_env::{ACCOUNT, REGION};
+use template_env::REGION;
 
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/bench-lambda.sh"))
@@ -124,31 +124,10 @@ async fn main() {
         .load()
         .await;
     let run = std::process::id();
-    let table = format!("servicedesk-bench-{run}");
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    servicedesk_shared::store::dynamodb::create_table(&dynamodb, &table)
-        .await
-        .unwrap();
     let secret = Secret::generate();
-    let secret_id = format!("servicedesk-bench/app-secret-{run}");
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(secret.to_base64())
-        .send()
-        .await
-        .unwrap();
-    let bucket = format!("bench-{run}-attachments-{ACCOUNT}-{REGION}");
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    )
-    .create_bucket()
-    .bucket(&bucket)
-    .send()
-    .await
-    .unwrap();
+    let deployment = template_env::create_deployment(&sdk, &format!("bench-{run}"), &secret, "bench").await;
+    let (table, bucket, names) = (deployment.table, deployment.bucket, deployment.names);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let app = App::new(
         Adapters {
             store: Arc::new(servicedesk_shared::store::dynamodb::DynamoDbStore::new(
@@ -178,7 +157,6 @@ async fn main() {
     ));
     let sam = token(servicedesk_shared::testing::agent("demo-sam"));
 
-    let names = template_env::deployment(&table, &secret_id, "bench", &format!("bench-{run}"));
     let environments = template_env::environments(&template, &names);
     let chosen: Vec<String> = match std::env::var("BENCH_FUNCTIONS") {
         Ok(list) if !list.trim().is_empty() => list.split_whitespace().map(str::to_owned).collect(),

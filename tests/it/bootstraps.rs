@@ -25,7 +25,7 @@ use common::runtime_api::Function;
 use common::wire_counter::WireCounter;
 use serde_json::{Value, json};
 
-use common::template_env::{self, ACCOUNT, PUBLIC_URL, REGION, SENDER_DOMAIN, environments};
+use common::template_env::{self, PUBLIC_URL, REGION, SENDER_DOMAIN, environments};
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
 /// The folder cargo put the bootstraps in (beside this test binary's `deps/`).
@@ -163,14 +163,12 @@ async fn every_bootstrap_runs_the_journey_as_lambda_runs_it() {
 
     // What the stack would create, on the emulator (the quiet one, where mail is read back).
     let run = std::process::id();
-    let table = format!("servicedesk-journey-{run}");
-    let secret_id = format!("servicedesk-journey/app-secret-{run}");
     let configuration_set = format!("servicedesk-journey-{run}");
+    let secret = servicedesk_shared::secret::Secret::generate();
+    let deployment =
+        template_env::create_deployment(&sdk, &format!("journey-{run}"), &secret, &configuration_set).await;
+    let (table, bucket, names) = (deployment.table, deployment.bucket, deployment.names);
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    servicedesk_shared::store::dynamodb::create_table(&dynamodb, &table)
-        .await
-        .unwrap();
-    common::create_app_secret(&sdk, &secret_id).await;
     let ses = aws_sdk_sesv2::Client::new(&sdk);
     let _ = ses
         .create_email_identity()
@@ -182,18 +180,6 @@ async fn every_bootstrap_runs_the_journey_as_lambda_runs_it() {
         .send()
         .await
         .unwrap();
-    let names = template_env::deployment(&table, &secret_id, &configuration_set, &format!("journey-{run}"));
-    let bucket = format!("journey-{run}-attachments-{ACCOUNT}-{REGION}");
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    )
-    .create_bucket()
-    .bucket(&bucket)
-    .send()
-    .await
-    .unwrap();
 
     // Every function, started as Lambda starts it, through the counting proxy.
     let wire = WireCounter::start(&common::ses_endpoint().unwrap()).await;

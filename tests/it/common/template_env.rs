@@ -13,27 +13,59 @@ pub const REGION: &str = "us-east-1";
 pub const PUBLIC_URL: &str = "https://desk.example";
 pub const SENDER_DOMAIN: &str = "servicedesk.example";
 
-/// A deployment's names for [`environments`]: the table, secret,
-/// configuration set and bucket prefix the caller created, and fixed values
-/// for the other parameters.
-pub fn deployment(
-    table: &str,
-    secret_id: &str,
+/// What a stack creates, made on the emulator for one run: the table, the
+/// app secret (holding `secret`) and the attachments bucket (named as the
+/// template names it), with the names [`environments`] resolves them by.
+pub struct Deployment {
+    pub table: String,
+    pub bucket: String,
+    pub names: HashMap<String, String>,
+}
+
+/// Creates the deployment `name` (lowercase, as the bucket prefix must be);
+/// mail goes through `configuration_set`, which the caller makes if it sends.
+pub async fn create_deployment(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    secret: &servicedesk_shared::secret::Secret,
     configuration_set: &str,
-    bucket_prefix: &str,
-) -> HashMap<String, String> {
-    [
-        ("TicketsTable", table.to_owned()),
-        ("SecretName", secret_id.to_owned()),
+) -> Deployment {
+    let table = format!("servicedesk-{name}");
+    let secret_id = format!("servicedesk-{name}/app-secret");
+    let bucket = format!("{name}-attachments-{ACCOUNT}-{REGION}");
+    servicedesk_shared::store::dynamodb::create_table(&aws_sdk_dynamodb::Client::new(sdk), &table)
+        .await
+        .expect("the table");
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(secret.to_base64())
+        .send()
+        .await
+        .expect("the app secret");
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket(&bucket)
+    .send()
+    .await
+    .expect("the attachments bucket");
+    let names = [
+        ("TicketsTable", table.clone()),
+        ("SecretName", secret_id),
         ("MailConfigurationSet", configuration_set.to_owned()),
         ("PublicUrl", PUBLIC_URL.to_owned()),
         ("MailFrom", format!("Service desk <desk@{SENDER_DOMAIN}>")),
         ("SupportEmail", format!("support@{SENDER_DOMAIN}")),
-        ("AttachmentsBucketPrefix", bucket_prefix.to_owned()),
+        ("AttachmentsBucketPrefix", name.to_owned()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
-    .collect()
+    .collect();
+    Deployment { table, bucket, names }
 }
 
 /// A template value with every reference resolved from `names` (resources
