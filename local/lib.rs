@@ -11,3 +11,4 @@ pub mod routes;
 #[cfg(feature = "aws")]
 pub mod secret_rotation;
 pub mod server;
+pub mod upgrade;

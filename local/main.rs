@@ -163,6 +163,12 @@ async fn run() -> Result<(), String> {
             "{e} (is another servicedesk already running on this data folder? stop it or pass --data-dir)"
         )
     })?;
+    let moved = servicedesk::upgrade::move_queue_to_its_own_index(&store)
+        .await
+        .map_err(|e| format!("cannot bring the data folder up to date: {e}"))?;
+    if moved > 0 {
+        tracing::info!(tickets = moved, "moved the support queue's entries to GSI6");
+    }
     let listener = tokio::net::TcpListener::bind(options.addr).await.map_err(|e| {
         format!(
             "cannot listen on {} ({e}); pass --port to choose another port",

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::idempotency::{Claim, RequestKey};
 use crate::store::model::{self, TicketList};
-use crate::store::{self, Condition, Index, Position, Query, StoreError, Write};
+use crate::store::{self, Condition, Index, Item, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
 
 /// The body of `POST /tickets`, before validation.
@@ -390,7 +390,11 @@ pub async fn list(app: &App, actor: &Actor, request: ListRequest) -> Result<List
         limit,
         read_limit,
     };
-    let (found, last, more) = scan.run(app, |t| title_matches(&words, t.title.as_str())).await?;
+    let (found, last, more) = scan
+        .run(app, model::ticket_from_item, |t: &Ticket| {
+            title_matches(&words, t.title.as_str())
+        })
+        .await?;
     let tickets = found.iter().map(Ticket::summary).collect();
     let next_cursor = ListCursor::next(app, index, partition, search, last, more)?;
     Ok(ListPage { tickets, next_cursor })
@@ -410,11 +414,14 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
-    pub async fn run(
+    /// `parse` reads a row from an item of the index (a whole ticket, or
+    /// the queue's projection of one).
+    pub async fn run<T>(
         self,
         app: &App,
-        keep: impl Fn(&Ticket) -> bool,
-    ) -> Result<(Vec<Ticket>, Option<Position>, bool)> {
+        parse: impl Fn(&Item) -> std::result::Result<T, StoreError>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<(Vec<T>, Option<Position>, bool)> {
         let mut query = Query {
             index: Some(self.index),
             partition: self.partition,
@@ -431,7 +438,7 @@ impl Scan {
             read += page.items.len() as u32;
             let mut stopped_early = false;
             for (i, item) in page.items.iter().enumerate() {
-                let ticket = model::ticket_from_item(item)?;
+                let ticket = parse(item)?;
                 last = Some(Position::of(item, Some(self.index))?);
                 if keep(&ticket) {
                     tickets.push(ticket);

@@ -971,7 +971,58 @@ async fn a_mail_whose_sender_died_is_sent_again(store: Arc<dyn ItemStore>) {
     assert!(d.deliver().await.is_empty(), "and no longer pending");
 }
 
+/// A ticket written before the queue had its own index (its entry in GSI5)
+/// is back in the queue once the local portal's start-up upgrade ran.
+async fn tickets_queued_by_the_old_layout_are_moved_to_the_queue_index(store: Arc<dyn ItemStore>) {
+    use servicedesk_shared::store::{Index, Key, Write, model};
+    let d = desk(store.clone()).await;
+    d.open_ticket().await;
+    let key = Key::new("TICKET#T20261122.0001", "#TICKET");
+    let mut old = store.get(&key).await.unwrap().expect("the ticket");
+    // As the old layout wrote it: the queue's keys under GSI5's names.
+    let (pk, sk) = (
+        old.0.remove(Index::Gsi6.pk_attr()).unwrap(),
+        old.0.remove(Index::Gsi6.sk_attr()).unwrap(),
+    );
+    old.0.insert(Index::Gsi5.pk_attr().into(), pk);
+    old.0.insert(Index::Gsi5.sk_attr().into(), sk);
+    store
+        .write(Write::Put {
+            item: old,
+            condition: None,
+        })
+        .await
+        .unwrap();
+    let queued = |body: &Value| body["tickets"].as_array().unwrap().len();
+    assert_eq!(
+        queued(&d.call("agent-queue", &d.sam, None).await.body),
+        0,
+        "out of the queue"
+    );
+
+    let moved = servicedesk::upgrade::move_queue_to_its_own_index(store.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    assert_eq!(
+        queued(&d.call("agent-queue", &d.sam, None).await.body),
+        1,
+        "queued again"
+    );
+    let item = store.get(&key).await.unwrap().unwrap();
+    assert!(!item.0.contains_key("GSI5PK") && item.0.contains_key("GSI6PK"));
+    assert!(model::ticket_from_item(&item).is_ok());
+    // Nothing left to move the next time.
+    assert_eq!(
+        servicedesk::upgrade::move_queue_to_its_own_index(store.as_ref())
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 on_both_backends!(
+    tickets_queued_by_the_old_layout_are_moved_to_the_queue_index,
     a_customer_and_support_hold_a_conversation,
     sharing_and_privacy,
     the_support_queue,

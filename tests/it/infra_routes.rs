@@ -292,13 +292,14 @@ fn every_function_crate_is_deployed() {
 
 #[test]
 fn the_table_in_the_template_has_the_indexes_the_model_queries() {
+    use servicedesk_shared::store::Projection;
     let template = template();
     let resources = template["Resources"].as_mapping().unwrap();
     let table = resources
         .values()
         .find(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
         .expect("a DynamoDB table");
-    let indexes: BTreeSet<(String, String, String)> = table["Properties"]["GlobalSecondaryIndexes"]
+    let indexes: BTreeSet<(String, String, String, String)> = table["Properties"]["GlobalSecondaryIndexes"]
         .as_sequence()
         .expect("GlobalSecondaryIndexes")
         .iter()
@@ -313,20 +314,36 @@ fn the_table_in_the_template_has_the_indexes_the_model_queries() {
                     .unwrap_or_default()
                     .to_owned()
             };
+            let projection = &gsi["Projection"];
+            let mut included: Vec<String> = projection["NonKeyAttributes"]
+                .as_sequence()
+                .map(|names| names.iter().map(|n| n.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            included.sort();
             (
                 gsi["IndexName"].as_str().unwrap().to_owned(),
                 key("HASH"),
                 key("RANGE"),
+                format!("{} {included:?}", projection["ProjectionType"].as_str().unwrap()),
             )
         })
         .collect();
-    let expected: BTreeSet<(String, String, String)> = servicedesk_shared::store::Index::ALL
+    let expected: BTreeSet<(String, String, String, String)> = servicedesk_shared::store::Index::ALL
         .iter()
         .map(|ix| {
+            let projection = match ix.projection() {
+                Projection::All => "ALL []".to_owned(),
+                Projection::Include(names) => {
+                    let mut names: Vec<&str> = names.to_vec();
+                    names.sort();
+                    format!("INCLUDE {names:?}")
+                }
+            };
             (
                 ix.name().to_owned(),
                 ix.pk_attr().to_owned(),
                 ix.sk_attr().to_owned(),
+                projection,
             )
         })
         .collect();

@@ -1,14 +1,13 @@
 //! The support queue (`GET /agent/tickets`): open tickets, oldest waiting
 //! first, filtered by status, priority, assignee and organization, a page
-//! at a time. One index partition per status class (GSI5 `QUEUE#OPEN`,
+//! at a time. One index partition per status class (GSI6 `QUEUE#OPEN`,
 //! `QUEUE#DONE`); filters apply within it, reading at most a budget of
 //! items per request before answering with a cursor.
 
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Actor, policy};
-use crate::domain::{OrganizationId, Priority, Status, StatusClass, Ticket, TicketSummary, UserId};
-use crate::store::Index;
+use crate::domain::{OrganizationId, Priority, QueueEntry, Status, StatusClass, UserId};
 use crate::store::model;
 use crate::tickets::{ListCursor, ListRequest, Scan};
 use crate::{App, Error, Result};
@@ -36,19 +35,6 @@ pub struct QueueRequest {
     pub limit: u32,
 }
 
-/// A queue row: the ticket summary with what support triages by.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct QueueEntry {
-    #[serde(flatten)]
-    pub summary: TicketSummary,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<OrganizationId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee_id: Option<UserId>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub waiting_since: time::OffsetDateTime,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueuePage {
     pub tickets: Vec<QueueEntry>,
@@ -72,13 +58,13 @@ pub async fn list(app: &App, actor: &Actor, request: QueueRequest) -> Result<Que
     let start_after = ListCursor::resume(
         app,
         request.cursor.as_deref(),
-        Index::Gsi5,
+        model::QUEUE_INDEX,
         &partition,
         Some(&filters),
     )?;
-    let keep = |t: &Ticket| {
-        request.status.is_none_or(|s| t.status == s)
-            && request.priority.is_none_or(|p| t.priority == p)
+    let keep = |t: &QueueEntry| {
+        request.status.is_none_or(|s| t.summary.status == s)
+            && request.priority.is_none_or(|p| t.summary.priority == p)
             && request
                 .organization_id
                 .as_ref()
@@ -95,24 +81,16 @@ pub async fn list(app: &App, actor: &Actor, request: QueueRequest) -> Result<Que
     };
     let limit = request.limit.clamp(1, ListRequest::MAX_LIMIT);
     let scan = Scan {
-        index: Index::Gsi5,
+        index: model::QUEUE_INDEX,
         partition: partition.clone(),
         ascending: true,
         start_after,
         limit,
         read_limit: ListRequest::MAX_LIMIT,
     };
-    let (found, last, more) = scan.run(app, keep).await?;
+    let (tickets, last, more) = scan.run(app, model::queue_entry_from_item, keep).await?;
     Ok(QueuePage {
-        tickets: found
-            .into_iter()
-            .map(|t| QueueEntry {
-                summary: t.summary(),
-                organization_id: t.organization_id,
-                assignee_id: t.assignee_id,
-                waiting_since: t.waiting_since,
-            })
-            .collect(),
-        next_cursor: ListCursor::next(app, Index::Gsi5, partition, Some(&filters), last, more)?,
+        tickets,
+        next_cursor: ListCursor::next(app, model::QUEUE_INDEX, partition, Some(&filters), last, more)?,
     })
 }

@@ -11,7 +11,7 @@ pub use email::Email;
 pub use identity::{OrganizationId, UserId};
 pub use text::{BoundedText, Description, OptionalText, Title};
 pub use ticket::{
-    Contact, EventKind, NewTicket, Priority, RequestType, Status, StatusClass, Ticket, TicketEvent,
-    TicketSummary, Visibility,
+    Contact, EventKind, NewTicket, Priority, QueueEntry, RequestType, Status, StatusClass, Ticket,
+    TicketEvent, TicketSummary, Visibility,
 };
 pub use ticket_number::TicketNumber;

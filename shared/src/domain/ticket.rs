@@ -173,6 +173,15 @@ impl Ticket {
         }
     }
 
+    pub fn queue_entry(&self) -> QueueEntry {
+        QueueEntry {
+            summary: self.summary(),
+            organization_id: self.organization_id.clone(),
+            assignee_id: self.assignee_id.clone(),
+            waiting_since: self.waiting_since,
+        }
+    }
+
     pub fn summary(&self) -> TicketSummary {
         TicketSummary {
             number: self.number,
@@ -184,6 +193,20 @@ impl Ticket {
             updated_at: self.updated_at,
         }
     }
+}
+
+/// A row of the support queue: the ticket's summary with what support
+/// triages by. The queue's index entries carry exactly these fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    #[serde(flatten)]
+    pub summary: TicketSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub waiting_since: OffsetDateTime,
 }
 
 /// One row of a ticket list.

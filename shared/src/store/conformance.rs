@@ -10,7 +10,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use time::Duration;
 
-use super::{Attributes, Condition, Index, Item, ItemStore, Key, Position, Query, StoreError, Write};
+use super::{
+    Attributes, Condition, Index, Item, ItemStore, Key, Position, Projection, Query, StoreError, Write,
+};
 use crate::domain::{Status, TicketNumber};
 use crate::store::model;
 use crate::testing;
@@ -39,6 +41,7 @@ macro_rules! store_conformance_tests {
             concurrent_increments_are_atomic,
             query_orders_filters_and_pages_by_sort_key,
             sparse_index_holds_only_indexed_items,
+            index_queries_answer_what_the_index_projects,
             concurrent_tickets_get_distinct_gap_free_numbers,
             ticket_lists_page_newest_first_with_signed_cursors,
             ticket_lists_split_open_and_recently_completed,
@@ -561,6 +564,38 @@ pub async fn sparse_index_holds_only_indexed_items(store: Store) {
             .items
             .is_empty()
     );
+}
+
+/// An index that projects some attributes answers those and the keys only,
+/// on both backends; one that projects all answers the whole item.
+pub async fn index_queries_answer_what_the_index_projects(store: Store) {
+    let Projection::Include(included) = Index::Gsi6.projection() else {
+        panic!("GSI6 projects some attributes")
+    };
+    let mut entry = item("TICKET#1", "#TICKET");
+    entry.0.extend(attrs(json!({
+        "GSI6PK": "QUEUE#OPEN", "GSI6SK": "0001",
+        "GSI1PK": "REQUESTER#a", "GSI1SK": "0001",
+        "title": "Printer", "status": "new", "description": "a long story", "participants": ["u1"],
+    })));
+    store.write(put(entry, None)).await.unwrap();
+    let from = |index| {
+        Query::partition(
+            Some(index),
+            if index == Index::Gsi6 {
+                "QUEUE#OPEN"
+            } else {
+                "REQUESTER#a"
+            },
+        )
+    };
+    let projected = store.query(&from(Index::Gsi6)).await.unwrap().items;
+    let mut names: Vec<&str> = projected[0].0.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["GSI6PK", "GSI6SK", "PK", "SK", "status", "title"]);
+    assert!(included.contains(&"title") && !included.contains(&"description"));
+    let whole = store.query(&from(Index::Gsi1)).await.unwrap().items;
+    assert!(whole[0].0.contains_key("description") && whole[0].0.contains_key("GSI6PK"));
 }
 
 fn new_ticket(title: &str) -> crate::domain::NewTicket {

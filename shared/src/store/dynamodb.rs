@@ -554,7 +554,15 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
                     .index_name(index.name())
                     .key_schema(key(index.pk_attr(), KeyType::Hash)?)
                     .key_schema(key(index.sk_attr(), KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(match index.projection() {
+                        crate::store::Projection::All => {
+                            Projection::builder().projection_type(ProjectionType::All).build()
+                        }
+                        crate::store::Projection::Include(names) => Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .set_non_key_attributes(Some(names.iter().map(|n| (*n).to_owned()).collect()))
+                            .build(),
+                    })
                     .build()
                     .map_err(build_err)?,
             );

@@ -331,7 +331,13 @@ fn query_page(db: &Database, query: &Query) -> Result<Page, StoreError> {
     keys.truncate(limit);
     let mut page = Vec::with_capacity(keys.len());
     for key in &keys {
-        page.push(load(&items, key)?.ok_or_else(|| StoreError::Corrupt("index entry without item".into()))?);
+        let item =
+            load(&items, key)?.ok_or_else(|| StoreError::Corrupt("index entry without item".into()))?;
+        // An index query answers what the index projects, as DynamoDB does.
+        page.push(match query.index {
+            Some(index) => index.projection().apply(index, item),
+            None => item,
+        });
     }
     Ok(Page { items: page, more })
 }

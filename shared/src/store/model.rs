@@ -10,7 +10,9 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use super::{Attributes, Index, Item, Key, PK, SK, StoreError};
-use crate::domain::{OrganizationId, StatusClass, Ticket, TicketEvent, TicketNumber, UserId, Visibility};
+use crate::domain::{
+    OrganizationId, QueueEntry, StatusClass, Ticket, TicketEvent, TicketNumber, UserId, Visibility,
+};
 
 /// Attribute naming the entity type of an item (for streams and debugging).
 pub const ENTITY: &str = "entity";
@@ -119,6 +121,10 @@ fn list_entries(item: &mut Item, ticket: &Ticket, list: &TicketList) {
     item.0.insert(by_class.sk_attr().into(), class_sort.into());
 }
 
+/// The support queue's index: its entries carry only what a queue row
+/// needs ([`Index::projection`]).
+pub const QUEUE_INDEX: Index = Index::Gsi6;
+
 /// The support queue partition of a status class.
 pub fn queue_partition(class: StatusClass) -> String {
     format!("QUEUE#{}", status_class_key(class))
@@ -138,11 +144,11 @@ pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
         list_entries(&mut item, ticket, &TicketList::Organization(organization.clone()));
     }
     item.0.insert(
-        Index::Gsi5.pk_attr().into(),
+        QUEUE_INDEX.pk_attr().into(),
         queue_partition(ticket.status.class()).into(),
     );
     item.0.insert(
-        Index::Gsi5.sk_attr().into(),
+        QUEUE_INDEX.sk_attr().into(),
         format!("{}#{}", sortable_time(ticket.waiting_since), ticket.number).into(),
     );
     Ok(item)
@@ -157,7 +163,7 @@ pub fn ticket_touch_write(
 ) -> Result<super::Write, StoreError> {
     let mut set = touched_times(ticket)?;
     set.insert(
-        Index::Gsi5.sk_attr().into(),
+        QUEUE_INDEX.sk_attr().into(),
         format!("{}#{}", sortable_time(ticket.waiting_since), ticket.number).into(),
     );
     Ok(super::Write::Update {
@@ -250,6 +256,12 @@ pub fn sent_key(outbox_id: &str, to: &crate::domain::Email) -> Key {
 
 pub fn ticket_from_item(item: &Item) -> Result<Ticket, StoreError> {
     from_item(item, "ticket")
+}
+
+/// A ticket's entry in the support queue's index (its projection only).
+pub fn queue_entry_from_item(item: &Item) -> Result<QueueEntry, StoreError> {
+    serde_json::from_value(Value::Object(item.0.clone()))
+        .map_err(|e| StoreError::Corrupt(format!("queue entry: {e}")))
 }
 
 pub fn is_ticket_item(item: &Item) -> bool {
