@@ -2,8 +2,8 @@
 //! Access patterns and their key conditions are documented in
 //! `shared/DATA_MODEL.md`; this module is the only code that knows them.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -93,8 +93,8 @@ fn from_item<T: DeserializeOwned>(item: &Item, entity: &str) -> Result<T, StoreE
     if !is_entity(item, entity) {
         return Err(StoreError::Corrupt(format!("expected a {entity} item")));
     }
-    serde_json::from_value(Value::Object(item.0.clone()))
-        .map_err(|e| StoreError::Corrupt(format!("{entity}: {e}")))
+    // Read from the borrowed map: no copy of the item first.
+    T::deserialize(&item.0).map_err(|e| StoreError::Corrupt(format!("{entity}: {e}")))
 }
 
 fn entity_item(key: Key, entity: &str, body: Attributes) -> Item {
@@ -260,8 +260,7 @@ pub fn ticket_from_item(item: &Item) -> Result<Ticket, StoreError> {
 
 /// A ticket's entry in the support queue's index (its projection only).
 pub fn queue_entry_from_item(item: &Item) -> Result<QueueEntry, StoreError> {
-    serde_json::from_value(Value::Object(item.0.clone()))
-        .map_err(|e| StoreError::Corrupt(format!("queue entry: {e}")))
+    QueueEntry::deserialize(&item.0).map_err(|e| StoreError::Corrupt(format!("queue entry: {e}")))
 }
 
 pub fn is_ticket_item(item: &Item) -> bool {
