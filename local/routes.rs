@@ -11,135 +11,68 @@ pub struct Route {
     pub method: Method,
     /// API Gateway syntax: `/tickets/{number}`.
     pub path: &'static str,
+    /// API Gateway's name of the route, `METHOD path`: what the handler
+    /// dispatches on (`api::route_key`).
+    pub key: &'static str,
     /// The Lambda function (crate and binary name) that serves the route.
     pub function: &'static str,
     pub handler: Handler,
 }
 
-/// One boxing adapter per function crate, so every route can share a type.
-macro_rules! handlers {
-    ($($function:ident),* $(,)?) => {
+/// Every function crate with its routes (its own `ROUTES`, the strings its
+/// handler matches) and one boxing adapter, so every route can share a type.
+macro_rules! functions {
+    ($($function:ident => $name:literal),* $(,)?) => {
         $(
             fn $function(app: &App, req: Request) -> BoxFuture<'_, Response<Body>> {
                 Box::pin($function::handler(app, req))
             }
         )*
+
+        /// The API's routes: each function's own list, bound to its handler.
+        pub fn routes() -> Vec<Route> {
+            let mut routes = Vec::new();
+            $(
+                for key in $function::ROUTES {
+                    routes.push(route(key, $name, $function));
+                }
+            )*
+            routes
+        }
     };
 }
 
-handlers!(
-    create_ticket,
-    list_tickets,
-    get_ticket,
-    sign_in,
-    accept_invitation,
-    password_reset,
-    account,
-    admin,
-    guest_tickets,
-    access_key,
-    ticket_notes,
-    update_ticket,
-    agent_queue,
-    attachments,
-    announcements,
+functions!(
+    create_ticket => "create-ticket",
+    list_tickets => "list-tickets",
+    get_ticket => "get-ticket",
+    sign_in => "sign-in",
+    accept_invitation => "accept-invitation",
+    password_reset => "password-reset",
+    account => "account",
+    admin => "admin",
+    guest_tickets => "guest-tickets",
+    access_key => "access-key",
+    ticket_notes => "ticket-notes",
+    update_ticket => "update-ticket",
+    agent_queue => "agent-queue",
+    attachments => "attachments",
+    announcements => "announcements",
 );
 
-pub fn routes() -> Vec<Route> {
-    let route = |method: Method, path: &'static str, function: &'static str, handler: Handler| Route {
-        method,
+fn route(key: &'static str, function: &'static str, handler: Handler) -> Route {
+    let (method, path) = key
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("route key {key:?} is not `METHOD path`"));
+    Route {
+        method: method
+            .parse()
+            .unwrap_or_else(|_| panic!("route key {key:?}: not a method")),
         path,
+        key,
         function,
         handler,
-    };
-    vec![
-        route(Method::POST, "/tickets", "create-ticket", create_ticket),
-        route(Method::GET, "/tickets", "list-tickets", list_tickets),
-        route(Method::GET, "/tickets/{number}", "get-ticket", get_ticket),
-        route(Method::POST, "/auth/login", "sign-in", sign_in),
-        route(Method::POST, "/auth/refresh", "sign-in", sign_in),
-        route(Method::POST, "/auth/logout", "sign-in", sign_in),
-        route(
-            Method::POST,
-            "/auth/invitations/accept",
-            "accept-invitation",
-            accept_invitation,
-        ),
-        route(
-            Method::POST,
-            "/auth/password-reset",
-            "password-reset",
-            password_reset,
-        ),
-        route(
-            Method::POST,
-            "/auth/password-reset/confirm",
-            "password-reset",
-            password_reset,
-        ),
-        route(Method::GET, "/account/profile", "account", account),
-        route(Method::PUT, "/account/profile", "account", account),
-        route(Method::POST, "/account/password", "account", account),
-        route(Method::POST, "/account/email/confirm", "account", account),
-        route(Method::GET, "/account/tokens", "account", account),
-        route(Method::POST, "/account/tokens", "account", account),
-        route(Method::DELETE, "/account/tokens/{id}", "account", account),
-        route(Method::POST, "/admin/organizations", "admin", admin),
-        route(Method::POST, "/admin/invitations", "admin", admin),
-        route(Method::GET, "/guest/challenge", "guest-tickets", guest_tickets),
-        route(Method::POST, "/guest/tickets", "guest-tickets", guest_tickets),
-        route(Method::GET, "/access/ticket", "access-key", access_key),
-        route(Method::POST, "/access/ticket/notes", "access-key", access_key),
-        route(Method::POST, "/access/ticket/rotate", "access-key", access_key),
-        route(Method::PATCH, "/access/ticket", "access-key", access_key),
-        route(
-            Method::POST,
-            "/tickets/{number}/notes",
-            "ticket-notes",
-            ticket_notes,
-        ),
-        route(Method::PATCH, "/tickets/{number}", "update-ticket", update_ticket),
-        route(
-            Method::POST,
-            "/tickets/{number}/participants",
-            "update-ticket",
-            update_ticket,
-        ),
-        route(
-            Method::DELETE,
-            "/tickets/{number}/participants/{email}",
-            "update-ticket",
-            update_ticket,
-        ),
-        route(Method::GET, "/agent/tickets", "agent-queue", agent_queue),
-        route(Method::GET, "/agent/directory", "agent-queue", agent_queue),
-        route(Method::GET, "/announcements", "announcements", announcements),
-        route(Method::POST, "/announcements", "announcements", announcements),
-        route(
-            Method::POST,
-            "/tickets/{number}/attachments",
-            "attachments",
-            attachments,
-        ),
-        route(
-            Method::GET,
-            "/tickets/{number}/attachments/{id}",
-            "attachments",
-            attachments,
-        ),
-        route(
-            Method::POST,
-            "/access/ticket/attachments",
-            "attachments",
-            attachments,
-        ),
-        route(
-            Method::GET,
-            "/access/ticket/attachments/{id}",
-            "attachments",
-            attachments,
-        ),
-    ]
+    }
 }
 
 /// The path parameters of `path` under the route template, decoded like API

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::HeaderValue;
 use http::StatusCode;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 use servicedesk_shared::{App, Error, api};
 use tower::ServiceExt;
@@ -31,9 +33,9 @@ pub fn router(app: Arc<App>, web_dir: PathBuf) -> Router {
     for route in routes() {
         let filter =
             MethodFilter::try_from(route.method.clone()).unwrap_or_else(|_| unreachable!("standard method"));
-        let (app, template, handler) = (app.clone(), route.path, route.handler);
+        let (app, template, key, handler) = (app.clone(), route.path, route.key, route.handler);
         let endpoint = on(filter, move |req: AxumRequest| {
-            invoke(app, template, handler, req)
+            invoke(app, template, key, handler, req)
         });
         match by_path.iter_mut().find(|(path, _)| *path == route.path) {
             Some((_, methods)) => *methods = std::mem::take(methods).merge(endpoint),
@@ -189,7 +191,13 @@ async fn within_gateway_limits(req: AxumRequest, next: axum::middleware::Next) -
     }
 }
 
-async fn invoke(app: Arc<App>, template: &'static str, handler: Handler, req: AxumRequest) -> AxumResponse {
+async fn invoke(
+    app: Arc<App>,
+    template: &'static str,
+    key: &'static str,
+    handler: Handler,
+    req: AxumRequest,
+) -> AxumResponse {
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, GATEWAY_PAYLOAD_LIMIT).await {
         Ok(bytes) => bytes,
@@ -218,6 +226,9 @@ async fn invoke(app: Arc<App>, template: &'static str, handler: Handler, req: Ax
             .or_default()
             .push(value.into_owned());
     }
+    // As API Gateway does: the route it matched, by the template's name.
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(key.to_owned());
     let request = http::Request::from_parts(parts, body)
         .with_path_parameters(QueryMap::from(
             path_params
@@ -225,7 +236,8 @@ async fn invoke(app: Arc<App>, template: &'static str, handler: Handler, req: Ax
                 .map(|(k, v)| (k, vec![v]))
                 .collect::<HashMap<_, _>>(),
         ))
-        .with_query_string_parameters(QueryMap::from(query));
+        .with_query_string_parameters(QueryMap::from(query))
+        .with_request_context(RequestContext::ApiGatewayV2(context));
     to_axum(handler(&app, request).await)
 }
 

@@ -6,6 +6,9 @@ use lambda_http::{Body, Request, Response};
 use servicedesk_shared::accounts::invitations;
 use servicedesk_shared::{App, Result, api};
 
+/// The one route this function serves, as API Gateway names it.
+pub const ROUTES: [&str; 1] = ["POST /auth/invitations/accept"];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(accept(app, &req).await)
 }

@@ -3,10 +3,17 @@
 //! `PATCH /access/ticket` (close, reopen), `POST /access/ticket/notes`,
 //! `POST /access/ticket/rotate`.
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::guest::access;
 use servicedesk_shared::{App, Error, Result, api};
+
+pub const VIEW: &str = "GET /access/ticket";
+pub const UPDATE: &str = "PATCH /access/ticket";
+pub const NOTE: &str = "POST /access/ticket/notes";
+pub const ROTATE: &str = "POST /access/ticket/rotate";
+/// The routes this function serves, as API Gateway names them.
+pub const ROUTES: [&str; 4] = [VIEW, UPDATE, NOTE, ROTATE];
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond_to_key_holder(route(app, &req).await)
@@ -15,19 +22,18 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
     let key = api::access_key(req)?;
     let source = api::source_ip(req);
-    let action = req.uri().path().rsplit('/').next().unwrap_or_default();
-    match (req.method(), action) {
-        (&Method::GET, _) => Ok(api::json(StatusCode::OK, &access::view(app, key, &source).await?)),
+    match api::route_key(req) {
+        VIEW => Ok(api::json(StatusCode::OK, &access::view(app, key, &source).await?)),
         // Close, or reopen: what the customer side may change.
-        (&Method::PATCH, _) => Ok(api::json(
+        UPDATE => Ok(api::json(
             StatusCode::OK,
             &access::update(app, key, &source, api::json_body(req)?).await?,
         )),
-        (&Method::POST, "notes") => {
+        NOTE => {
             let event = access::add_note(app, key, &source, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::CREATED, &event))
         }
-        (&Method::POST, "rotate") => {
+        ROTATE => {
             access::rotate(app, key, &source).await?;
             Ok(api::json(
                 StatusCode::ACCEPTED,

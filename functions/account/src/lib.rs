@@ -4,41 +4,59 @@
 //! Changing the account takes a session; an integration token may only read
 //! the profile (who it acts as).
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::accounts::{api_tokens, profile};
 use servicedesk_shared::{App, Error, Result, api};
+
+pub const CONFIRM_EMAIL: &str = "POST /account/email/confirm";
+pub const GET_PROFILE: &str = "GET /account/profile";
+pub const PUT_PROFILE: &str = "PUT /account/profile";
+pub const CHANGE_PASSWORD: &str = "POST /account/password";
+pub const LIST_TOKENS: &str = "GET /account/tokens";
+pub const CREATE_TOKEN: &str = "POST /account/tokens";
+pub const REVOKE_TOKEN: &str = "DELETE /account/tokens/{id}";
+/// The routes this function serves, as API Gateway names them.
+pub const ROUTES: [&str; 7] = [
+    CONFIRM_EMAIL,
+    GET_PROFILE,
+    PUT_PROFILE,
+    CHANGE_PASSWORD,
+    LIST_TOKENS,
+    CREATE_TOKEN,
+    REVOKE_TOKEN,
+];
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(route(app, &req).await)
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    match (req.method(), req.uri().path()) {
+    match api::route_key(req) {
         // Confirming a new address works from the emailed link alone.
-        (&Method::POST, "/account/email/confirm") => {
+        CONFIRM_EMAIL => {
             let account = profile::confirm_email(app, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::OK, &account))
         }
-        (&Method::GET, "/account/profile") => {
+        GET_PROFILE => {
             let actor = api::authenticate(app, req).await?;
             Ok(api::json(StatusCode::OK, &profile::get(app, &actor).await?))
         }
-        (&Method::PUT, "/account/profile") => {
+        PUT_PROFILE => {
             let actor = api::authenticate_session(app, req)?;
             let saved = profile::update(app, &actor, api::json_body(req)?).await?;
             Ok(api::json(StatusCode::OK, &saved))
         }
-        (&Method::POST, "/account/password") => {
+        CHANGE_PASSWORD => {
             let actor = api::authenticate_session(app, req)?;
             let session = profile::change_password(app, &actor, api::json_body(req)?).await?;
             Ok(api::session(StatusCode::OK, &session))
         }
-        (&Method::GET, "/account/tokens") => {
+        LIST_TOKENS => {
             let actor = api::authenticate_session(app, req)?;
             Ok(api::json(StatusCode::OK, &api_tokens::list(app, &actor).await?))
         }
-        (&Method::POST, "/account/tokens") => {
+        CREATE_TOKEN => {
             let actor = api::authenticate_session(app, req)?;
             let created = api_tokens::create(app, &actor, api::json_body(req)?).await?;
             Ok(api::created(
@@ -46,7 +64,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
                 &created,
             ))
         }
-        (&Method::DELETE, _) => {
+        REVOKE_TOKEN => {
             let actor = api::authenticate_session(app, req)?;
             api_tokens::revoke(app, &actor, &api::path_param(req, "id")?).await?;
             Ok(api::no_content())

@@ -9,11 +9,17 @@ use servicedesk_shared::conversation::queue::{self, QueueRequest};
 use servicedesk_shared::domain::{OrganizationId, UserId};
 use servicedesk_shared::{App, Error, Result, api, directory};
 
+pub const QUEUE: &str = "GET /agent/tickets";
+pub const DIRECTORY: &str = "GET /agent/directory";
+/// The routes this function serves, as API Gateway names them.
+pub const ROUTES: [&str; 2] = [QUEUE, DIRECTORY];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
-    if req.uri().path().ends_with("/directory") {
-        return api::respond(directory(app, &req).await);
-    }
-    api::respond(list(app, &req).await)
+    api::respond(match api::route_key(&req) {
+        QUEUE => list(app, &req).await,
+        DIRECTORY => directory(app, &req).await,
+        _ => Err(Error::NotFound("route")),
+    })
 }
 
 async fn directory(app: &App, req: &Request) -> Result<Response<Body>> {

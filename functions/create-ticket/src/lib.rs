@@ -8,6 +8,9 @@ use servicedesk_shared::idempotency::RequestKey;
 use servicedesk_shared::tickets::{self, Opened};
 use servicedesk_shared::{App, Result, api};
 
+/// The one route this function serves, as API Gateway names it.
+pub const ROUTES: [&str; 1] = ["POST /tickets"];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(open_ticket(app, &req).await)
 }

@@ -5,6 +5,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::{App, Result, api, directory, tickets};
 
+/// The one route this function serves, as API Gateway names it.
+pub const ROUTES: [&str; 1] = ["GET /tickets/{number}"];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(get_ticket(app, &req).await)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::accounts::password_reset::{self, ACCEPTED};
 use servicedesk_shared::{App, Error, Result, api};
@@ -12,13 +12,18 @@ use servicedesk_shared::{App, Error, Result, api};
 /// was sent, so timing does not tell which addresses have accounts.
 pub const MIN_REQUEST_TIME: Duration = Duration::from_millis(400);
 
+pub const REQUEST: &str = "POST /auth/password-reset";
+pub const CONFIRM: &str = "POST /auth/password-reset/confirm";
+/// The routes this function serves, as API Gateway names them.
+pub const ROUTES: [&str; 2] = [REQUEST, CONFIRM];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(route(app, &req).await)
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    match (req.method(), req.uri().path()) {
-        (&Method::POST, "/auth/password-reset") => {
+    match api::route_key(req) {
+        REQUEST => {
             let started = tokio::time::Instant::now();
             let request = api::json_body(req)?;
             let outcome = password_reset::request(app, request, &api::source_ip(req)).await;
@@ -33,7 +38,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
                 Ok(()) => Ok(accepted()),
             }
         }
-        (&Method::POST, "/auth/password-reset/confirm") => {
+        CONFIRM => {
             password_reset::confirm(app, api::json_body(req)?).await?;
             Ok(api::no_content())
         }

@@ -1,11 +1,17 @@
 //! Sessions: `POST /auth/login` (email + password), `POST /auth/refresh`
 //! (rotates the refresh cookie), `POST /auth/logout`.
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use servicedesk_shared::accounts::sessions::{self, REFRESH_COOKIE};
 use servicedesk_shared::{App, Error, Result, api};
+
+pub const LOGIN: &str = "POST /auth/login";
+pub const REFRESH: &str = "POST /auth/refresh";
+pub const LOGOUT: &str = "POST /auth/logout";
+/// The routes this function serves, as API Gateway names them.
+pub const ROUTES: [&str; 3] = [LOGIN, REFRESH, LOGOUT];
 
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(route(app, &req).await)
@@ -19,8 +25,8 @@ struct Credentials {
 }
 
 async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
-    match (req.method(), req.uri().path()) {
-        (&Method::POST, "/auth/login") => {
+    match api::route_key(req) {
+        LOGIN => {
             let credentials: Credentials = api::json_body(req)?;
             let session = sessions::login(
                 app,
@@ -31,7 +37,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
             .await?;
             Ok(api::session(StatusCode::OK, &session))
         }
-        (&Method::POST, "/auth/refresh") => {
+        REFRESH => {
             api::require_csrf_header(req)?;
             let token = api::cookie(req, REFRESH_COOKIE)
                 .ok_or_else(|| Error::Unauthenticated("no session cookie; sign in again".into()))?;
@@ -40,7 +46,7 @@ async fn route(app: &App, req: &Request) -> Result<Response<Body>> {
                 &sessions::refresh(app, &token).await?,
             ))
         }
-        (&Method::POST, "/auth/logout") => {
+        LOGOUT => {
             api::require_csrf_header(req)?;
             if let Some(token) = api::cookie(req, REFRESH_COOKIE) {
                 sessions::logout(app, &token).await?;

@@ -8,6 +8,9 @@ use lambda_http::{Body, Request, Response};
 use servicedesk_shared::idempotency::RequestKey;
 use servicedesk_shared::{App, Result, api, conversation};
 
+/// The one route this function serves, as API Gateway names it.
+pub const ROUTES: [&str; 1] = ["POST /tickets/{number}/notes"];
+
 pub async fn handler(app: &App, req: Request) -> Response<Body> {
     api::respond(add_note(app, &req).await)
 }

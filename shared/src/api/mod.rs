@@ -115,9 +115,22 @@ pub fn require_csrf_header(req: &Request) -> Result<()> {
     }
 }
 
-/// The caller's address as API Gateway saw it ("local" outside AWS), for
-/// throttling. IPv6 addresses count per /64, the block one subscriber gets,
-/// so rotating addresses within it does not escape a limit.
+/// The route API Gateway matched (`routeKey`, e.g. `GET /tickets/{number}`:
+/// the template's own spelling), which every function dispatches on; empty
+/// when the event names none. The local server sets it the same way.
+pub fn route_key(req: &Request) -> &str {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.route_key.as_deref().unwrap_or_default()
+        }
+        _ => "",
+    }
+}
+
+/// The caller's address as API Gateway saw it ("local" when the event
+/// carries none: the local server), for throttling. IPv6 addresses count per
+/// /64, the block one subscriber gets, so rotating addresses within it does
+/// not escape a limit.
 pub fn source_ip(req: &Request) -> String {
     match req.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context
@@ -125,7 +138,7 @@ pub fn source_ip(req: &Request) -> String {
             .source_ip
             .as_deref()
             .map(throttling_source)
-            .unwrap_or_else(|| "unknown".into()),
+            .unwrap_or_else(|| "local".into()),
         _ => "local".into(),
     }
 }
