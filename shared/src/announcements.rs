@@ -1,7 +1,7 @@
 //! Announcements: the banner on the landing page ("planned maintenance
 //! Saturday 8-10"), written by support staff in English and French.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::auth::{Actor, policy};
@@ -10,16 +10,7 @@ use crate::store::model;
 use crate::store::{Condition, Query, Write};
 use crate::{App, Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Announcement {
-    pub id: String,
-    pub message_en: Description,
-    pub message_fr: Description,
-    #[serde(with = "time::serde::rfc3339")]
-    pub starts_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub ends_at: OffsetDateTime,
-}
+pub use crate::domain::Announcement;
 
 /// The body of `POST /announcements`.
 #[derive(Debug, Deserialize)]

@@ -14,16 +14,18 @@
 //!    ticket; internal attachments only for support.
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::auth::{Actor, policy};
 use crate::blobs::{PresignedRequest, attachment_disposition};
 use crate::conversation;
-use crate::domain::{Email, EventKind, Ticket, TicketNumber, UserId};
+use crate::domain::{EventKind, Ticket, TicketNumber};
 use crate::error::Reason;
 use crate::store::model;
 use crate::store::{Condition, Query, StoreError, Write};
 use crate::{App, Error, Result};
+
+pub use crate::domain::{Attachment, AttachmentStatus, Uploader};
 
 pub const MAX_SIZE: u64 = 25 * 1024 * 1024;
 pub const MAX_PER_TICKET: usize = 20;
@@ -106,53 +108,6 @@ fn extension_fits(accepted: &Accepted, file_name: &str) -> bool {
     file_name.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && accepted.extensions.iter().any(|e| ext.eq_ignore_ascii_case(e))
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachmentStatus {
-    Pending,
-    Available,
-    Rejected,
-}
-
-/// Whoever uploaded: the changes the upload makes are theirs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Uploader {
-    pub user: UserId,
-    pub support: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<Email>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub id: String,
-    pub ticket: TicketNumber,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: u64,
-    pub status: AttachmentStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rejected_because: Option<String>,
-    /// Support only.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub internal: bool,
-    pub uploader: Uploader,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-impl Attachment {
-    /// Where the bytes are uploaded to (a prefix that expires by itself).
-    pub fn pending_key(&self) -> String {
-        format!("pending/{}/{}", self.ticket, self.id)
-    }
-
-    /// Where verified bytes are kept.
-    pub fn file_key(&self) -> String {
-        format!("files/{}/{}", self.ticket, self.id)
-    }
 }
 
 /// The body of `POST /tickets/{number}/attachments`.

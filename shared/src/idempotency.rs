@@ -11,7 +11,6 @@
 //! fact; a request that crashed holding a claim loses it when the lease
 //! runs out. Keys are scoped to the caller and stored only as a digest.
 
-use lambda_http::Request;
 use time::Duration;
 
 use crate::auth::Actor;
@@ -57,26 +56,20 @@ fn in_progress() -> Error {
 }
 
 impl RequestKey {
-    /// The key of `req` for `operation` by `actor`, if the header is present.
-    pub fn of(req: &Request, actor: &Actor, operation: &str) -> Result<Option<Self>> {
-        let Some(value) = req.headers().get(HEADER) else {
-            return Ok(None);
-        };
-        let key = value
-            .to_str()
-            .ok()
-            .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "Idempotency-Key",
-                    "must be 1 to 255 visible ASCII characters, such as a UUID",
-                )
-            })?;
-        Ok(Some(Self {
+    /// The key `key` sent by `actor` for `operation` with a request whose
+    /// body is `body` (the API edge reads both from the request).
+    pub fn new(actor: &Actor, operation: &str, key: &str, body: &[u8]) -> Result<Self> {
+        if !((1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())) {
+            return Err(Error::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters, such as a UUID",
+            ));
+        }
+        Ok(Self {
             id: digest(&format!("{}\n{operation}\n{key}", actor.user())),
-            fingerprint: digest(&String::from_utf8_lossy(crate::api::body_bytes(req))),
+            fingerprint: digest(&String::from_utf8_lossy(body)),
             claim: String::new(),
-        }))
+        })
     }
 
     fn record_of(&self, app: &App, result: Option<&str>) -> Item {

@@ -160,7 +160,7 @@ fn functions_calling(needle: &str) -> Vec<String> {
 fn functions_that_take_idempotency_keys_may_claim_and_release_them() {
     // A key is claimed (PutItem), read when taken (GetItem), and released
     // when the work fails (DeleteItem): found from the code, not a list.
-    let takers = functions_calling("RequestKey::of");
+    let takers = functions_calling("api::idempotency_key(");
     assert!(takers.len() >= 2, "{takers:?}");
     for binary in takers {
         for action in ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"] {

@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod announcements;
+mod architecture;
 mod attachments;
 mod blobs_s3;
 mod bootstraps;

@@ -4,7 +4,6 @@
 
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::idempotency::RequestKey;
 use servicedesk_shared::tickets::{self, Opened};
 use servicedesk_shared::{App, Result, api};
 
@@ -17,7 +16,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 
 async fn open_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req).await?;
-    let key = RequestKey::of(req, &actor, "open-ticket")?;
+    let key = api::idempotency_key(req, &actor, "open-ticket")?;
     let new = api::json_body::<tickets::OpenTicketRequest>(req)?.validate()?;
     let (detail, replayed) = match key {
         None => (tickets::open(app, &actor, new).await?, false),

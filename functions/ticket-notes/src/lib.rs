@@ -5,7 +5,6 @@
 
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::idempotency::RequestKey;
 use servicedesk_shared::{App, Result, api, conversation};
 
 /// The one route this function serves, as API Gateway names it.
@@ -18,7 +17,7 @@ pub async fn handler(app: &App, req: Request) -> Response<Body> {
 async fn add_note(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
-    let key = RequestKey::of(req, &actor, &format!("add-note {number}"))?;
+    let key = api::idempotency_key(req, &actor, &format!("add-note {number}"))?;
     let (event, replayed) =
         conversation::add_note_once(app, &actor, &number, api::json_body(req)?, key).await?;
     let mut response = api::created(&format!("/tickets/{number}"), &event);

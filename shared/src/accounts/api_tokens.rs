@@ -8,7 +8,7 @@
 //! desk: that takes a session.
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::User;
 use super::profile::{current_user, verify_current_password};
@@ -17,6 +17,8 @@ use crate::domain::{OptionalText, UserId};
 use crate::secret::{digest, random_token};
 use crate::store::{self, Condition, Query, StoreError, Write, model};
 use crate::{App, Error, Result};
+
+pub use crate::domain::TokenInfo;
 
 /// What every integration token starts with: tells it from a session's JWT
 /// (and lets secret scanners recognise a leaked one).
@@ -35,17 +37,6 @@ pub struct NewTokenRequest {
     pub expires_in_days: Option<i64>,
     /// A token outlives the session: creating one takes the password.
     pub current_password: String,
-}
-
-/// A token as its owner sees it in the list (never the secret).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenInfo {
-    pub id: String,
-    pub name: OptionalText,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
 }
 
 /// A new token: the secret, this once.

@@ -5,45 +5,14 @@
 //! is one GetItem, and a stolen table holds no usable tokens. A link is used
 //! up by deleting its item in the same transaction as its effect.
 
-use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use crate::auth::Role;
-use crate::domain::{Email, OrganizationId, UserId};
-use crate::i18n::Language;
 use crate::secret::{digest, new_token};
 use crate::store::model;
 use crate::store::{Condition, Key, Write};
 use crate::{App, Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "purpose", rename_all = "snake_case")]
-pub enum Purpose {
-    Invitation {
-        email: Email,
-        role: Role,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        organization_id: Option<OrganizationId>,
-        language: Language,
-        invited_by: UserId,
-    },
-    /// `epoch`: the account's session epoch when sent; a password change or
-    /// reset since then (which raises it) voids the link.
-    PasswordReset {
-        user_id: UserId,
-        #[serde(default)]
-        epoch: u64,
-    },
-    /// "Create or reset my password" for an email that only ever sent
-    /// requests as a guest: confirming creates the account.
-    CreateAccount { email: Email },
-    EmailChange {
-        user_id: UserId,
-        new_email: Email,
-        #[serde(default)]
-        epoch: u64,
-    },
-}
+pub use crate::domain::Purpose;
 
 /// Stores a link for `purpose`, valid for `lifetime`; returns the token to email.
 pub async fn issue(app: &App, purpose: Purpose, lifetime: Duration) -> Result<String> {

@@ -10,118 +10,12 @@ pub mod sessions;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Actor, Role};
-use crate::domain::{BoundedText, Email, OptionalText, OrganizationId, UserId};
-use crate::i18n::Language;
+use crate::auth::Role;
+use crate::domain::{Email, OrganizationId, UserId};
+pub use crate::domain::{Name, Organization, Profile, User};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::{App, Error, Result};
-
-pub type Name = BoundedText<1, 100>;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Organization {
-    pub id: OrganizationId,
-    pub name: Name,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// What a user tells about themselves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Profile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<OptionalText>,
-    pub first_name: Name,
-    pub last_name: Name,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<OptionalText>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub office_phone: Option<OptionalText>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extension: Option<OptionalText>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mobile: Option<OptionalText>,
-    #[serde(default)]
-    pub language: Language,
-    /// Show the landing page (create / my tickets / search) after sign-in.
-    #[serde(default = "yes")]
-    pub show_landing_page: bool,
-    /// Email me when my tickets are updated (non-essential notifications).
-    #[serde(default = "yes")]
-    pub notify_updates: bool,
-}
-
-impl Profile {
-    pub fn named(first_name: Name, last_name: Name, language: Language) -> Self {
-        Self {
-            prefix: None,
-            first_name,
-            last_name,
-            title: None,
-            office_phone: None,
-            extension: None,
-            mobile: None,
-            language,
-            show_landing_page: true,
-            notify_updates: true,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: UserId,
-    pub email: Email,
-    pub role: Role,
-    /// Customers belong to exactly one organization; agents to none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<OrganizationId>,
-    pub profile: Profile,
-    /// argon2id, PHC format. Never leaves the store.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_hash: Option<String>,
-    /// Raised on password change or reset: refresh tokens of earlier epochs
-    /// stop working (signs out every device).
-    #[serde(default)]
-    pub session_epoch: u64,
-    #[serde(default)]
-    pub version: u64,
-}
-
-impl User {
-    pub fn actor(&self) -> Result<Actor> {
-        match (self.role, &self.organization_id) {
-            (Role::Customer, Some(org)) => Ok(Actor::Customer {
-                user: self.id.clone(),
-                organization: org.clone(),
-            }),
-            (Role::Agent, None) => Ok(Actor::Agent {
-                user: self.id.clone(),
-            }),
-            _ => Err(Error::Conflict(format!(
-                "user {} has an inconsistent role",
-                self.id
-            ))),
-        }
-    }
-
-    /// "First Last", as others see this person.
-    pub fn display_name(&self) -> String {
-        format!("{} {}", self.profile.first_name, self.profile.last_name)
-    }
-
-    /// Words a password must not contain.
-    pub fn personal_words(&self) -> [&str; 3] {
-        [
-            self.email.as_str(),
-            self.profile.first_name.as_str(),
-            self.profile.last_name.as_str(),
-        ]
-    }
-}
 
 /// The account as its owner sees it (no secrets).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -245,6 +245,20 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
+/// The request's `Idempotency-Key` for `operation` by `actor`, if it sent one.
+pub fn idempotency_key(
+    req: &Request,
+    actor: &Actor,
+    operation: &str,
+) -> Result<Option<crate::idempotency::RequestKey>> {
+    let Some(value) = req.headers().get(crate::idempotency::HEADER) else {
+        return Ok(None);
+    };
+    // Bytes that are not text become U+FFFD, which the key's rule refuses.
+    let key = String::from_utf8_lossy(value.as_bytes());
+    crate::idempotency::RequestKey::new(actor, operation, &key, body_bytes(req)).map(Some)
+}
+
 /// Parses a JSON body into `T`, naming the offending field on failure.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     let is_json = req

@@ -535,7 +535,7 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
                 ));
             }
             None => {
-                let holder = crate::guest::access::invitee_id(app, number, &email).await?;
+                let holder = crate::guest::keys::invitee_id(app, number, &email).await?;
                 others.push((email, holder));
             }
         }
@@ -574,7 +574,7 @@ pub async fn share(app: &App, actor: &Actor, number: &TicketNumber, request: Sha
     };
     let (ticket, _) = change(app, actor, number, &apply, &[], &no_extra_writes).await?;
     for (email, holder) in &others {
-        crate::guest::access::invite(app, &ticket, email, holder).await?;
+        crate::guest::keys::invite(app, &ticket, email, holder).await?;
     }
     Ok(tickets::ticket_as_seen_by(ticket, actor))
 }
@@ -588,7 +588,7 @@ pub async fn remove_participant(
 ) -> Result<Ticket> {
     let email = Email::field("email", email)?;
     let user = find_user_by_email(app, &email).await?.map(|u| u.id);
-    let invitation = crate::guest::access::invitation_of(app, number, &email).await?;
+    let invitation = crate::guest::keys::invitation_of(app, number, &email).await?;
     let removed_user = user.clone();
     let removed_holder = invitation.as_ref().map(|i| i.holder.clone());
     let apply = |ticket: &mut Ticket| {

@@ -16,56 +16,20 @@ use crate::directory::{self, TicketView};
 use crate::domain::{Email, Status, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
-use crate::secret::{digest, new_token};
+use crate::secret::digest;
 use crate::store::model;
-use crate::store::{Condition, Item, Key, StoreError, Write};
+use crate::store::{Condition, Key, StoreError, Write};
 use crate::tickets::{self, TicketDetail};
 use crate::{App, Error, Result, throttle};
+
+use super::keys::key_item;
+pub(crate) use super::keys::{Holder, link, new_key_write};
 
 /// Wrong keys one source may try per window before it must wait.
 pub const MISSES_PER_SOURCE: i64 = 20;
 pub const MISS_WINDOW: Duration = Duration::minutes(15);
 /// How long a key keeps working after its ticket was closed.
 pub const KEEP_AFTER_CLOSE: Duration = Duration::days(30);
-
-/// Who a key belongs to: the id their changes are recorded under, where
-/// their mail goes, in which language.
-#[derive(Debug, Clone)]
-pub(crate) struct Holder {
-    pub acting_as: UserId,
-    pub email: Email,
-    pub language: Language,
-}
-
-/// The item of a key (by its digest) to `number`, held by `holder`.
-fn key_item(key_digest: &str, number: &TicketNumber, holder: &Holder) -> Item {
-    let item_key = model::access_key_key(key_digest);
-    Item::new(item_key.pk, item_key.sk)
-        .with(model::ENTITY, "access_key")
-        .with("digest", key_digest)
-        .with("ticket", number.to_string())
-        .with("acting_as", holder.acting_as.as_str())
-        .with("email", holder.email.as_str())
-        .with("language", holder.language.code())
-}
-
-/// A new key for `number` (to email, shown once) and the write storing its digest.
-pub(crate) fn new_key_write(number: &TicketNumber, holder: &Holder) -> (String, Write) {
-    let (key, key_digest) = new_token();
-    (
-        key,
-        Write::Put {
-            item: key_item(&key_digest, number, holder),
-            condition: Some(Condition::NotExists),
-        },
-    )
-}
-
-/// The page a key opens; the key rides in the fragment, which browsers
-/// never send to servers, so it stays out of access logs.
-pub fn link(app: &App, key: &str) -> String {
-    app.link("access", Some(("key", key)))
-}
 
 fn not_found() -> Error {
     Error::NotFound("access key")
@@ -189,122 +153,6 @@ pub async fn add_note(app: &App, key: &str, source: &str, note: NoteRequest) -> 
 pub async fn update(app: &App, key: &str, source: &str, update: TicketUpdate) -> Result<Ticket> {
     let opened = open(app, key, source).await?;
     conversation::update(app, &opened.actor, &opened.detail.ticket.number, update).await
-}
-
-/// Who `email` acts as on `number` when invited by address: the id their
-/// earlier invitation gave them, or a new one. Stable per ticket and
-/// address, so the ticket lists each invited person once.
-pub async fn invitee_id(app: &App, number: &TicketNumber, email: &Email) -> Result<UserId> {
-    match invitation_of(app, number, email).await? {
-        Some(invitation) => Ok(invitation.holder),
-        None => app.new_user_id(),
-    }
-}
-
-/// Gives `email` (no account), already listed in the ticket's invitees as
-/// `holder`, a key to `ticket` by email; a key from an earlier invitation
-/// stops working.
-pub async fn invite(app: &App, ticket: &Ticket, email: &Email, holder: &UserId) -> Result<()> {
-    let holder = Holder {
-        acting_as: holder.clone(),
-        email: email.clone(),
-        language: Language::default(),
-    };
-    let (key, put_key) = new_key_write(&ticket.number, &holder);
-    let key_item = put_key.key()?;
-    let previous = invitation_of(app, &ticket.number, email).await?;
-    let mut writes = vec![
-        put_key,
-        pointer_write(
-            &ticket.number,
-            &holder,
-            &key_item,
-            Some(previous.as_ref().map_or(Condition::NotExists, |p| p.condition())),
-        ),
-    ];
-    // Shared again: the new link replaces the old one, which stops working.
-    if let Some(previous) = previous {
-        writes.push(Write::Delete {
-            key: previous.key,
-            condition: None,
-        });
-    }
-    match app.store.transact(writes).await {
-        Ok(()) => {}
-        // A share of the same address at the same moment won and mails its
-        // own link; one working key per person.
-        Err(StoreError::TransactionConditionFailed(1) | StoreError::TransactionConflict) => return Ok(()),
-        Err(err) => return Err(err.into()),
-    }
-    app.mailer
-        .send(&Message::compose(
-            email.clone(),
-            Language::default(),
-            Text::SharedSubject,
-            Text::SharedBody,
-            &[
-                ("number", &ticket.number.to_string()),
-                ("title", ticket.title.as_str()),
-                ("link", &link(app, &key)),
-            ],
-        ))
-        .await?;
-    Ok(())
-}
-
-/// The pointer from a ticket to the key an invited address holds, and who
-/// they act as.
-fn pointer_write(
-    number: &TicketNumber,
-    holder: &Holder,
-    key_item: &Key,
-    condition: Option<Condition>,
-) -> Write {
-    let pointer = model::invitee_key(number, &holder.email);
-    Write::Put {
-        item: Item::new(pointer.pk, pointer.sk)
-            .with(model::ENTITY, "invitee")
-            .with("access_pk", key_item.pk.as_str())
-            .with("access_sk", key_item.sk.as_str())
-            .with("acting_as", holder.acting_as.as_str()),
-        condition,
-    }
-}
-
-/// What an address was given by [`invite`].
-pub struct Invitation {
-    /// The pointer item.
-    pub pointer: Key,
-    /// Their current key's item.
-    pub key: Key,
-    /// Who they act as.
-    pub holder: UserId,
-}
-
-impl Invitation {
-    /// Holds while the pointer still names the key read.
-    fn condition(&self) -> Condition {
-        Condition::Equals("access_pk".into(), self.key.pk.clone().into())
-    }
-}
-
-pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<Invitation>> {
-    let pointer = model::invitee_key(number, email);
-    let Some(item) = app.store.get(&pointer).await? else {
-        return Ok(None);
-    };
-    let key = Key::new(item.string("access_pk")?, item.string("access_sk")?);
-    // Pointers written before they named the holder: the key names it.
-    let acting_as = match item.get("acting_as").and_then(serde_json::Value::as_str) {
-        Some(id) => id.to_owned(),
-        None => match app.store.get(&key).await? {
-            Some(key_item) => key_item.string("acting_as")?.to_owned(),
-            None => return Ok(None),
-        },
-    };
-    let holder =
-        UserId::parse(&acting_as).ok_or_else(|| StoreError::Corrupt("bad holder id in invitation".into()))?;
-    Ok(Some(Invitation { pointer, key, holder }))
 }
 
 /// `POST /access/ticket/rotate`: a new key by email. The swap is one

@@ -8,19 +8,21 @@
 
 pub mod access;
 pub mod challenge;
+pub mod keys;
 
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::domain::{
-    Contact, Description, Email, NewTicket, OptionalText, Priority, RequestType, Ticket, Title, UserId,
-    Visibility,
+    Contact, Description, Email, NewTicket, OptionalText, Priority, RequestType, Ticket, Title, Visibility,
 };
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::{App, Error, Result, throttle, tickets};
+
+pub use crate::domain::Guest;
 
 pub const TICKETS_PER_EMAIL_PER_HOUR: i64 = 5;
 pub const TICKETS_PER_SOURCE_PER_HOUR: i64 = 20;
@@ -64,17 +66,6 @@ pub struct GuestSubmission {
     pub website: String,
     pub challenge: String,
     pub solution: String,
-}
-
-/// The guest record of an email.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Guest {
-    pub guest_id: UserId,
-    pub name: OptionalText,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<OptionalText>,
-    #[serde(default)]
-    pub language: Language,
 }
 
 /// Removes the guest record once an account took over its id (in the
@@ -202,9 +193,9 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
             app,
             Ticket::open(number, new.clone(), guest.guest_id.clone(), None, now),
         )?;
-        let (key, key_write) = access::new_key_write(
+        let (key, key_write) = keys::new_key_write(
             &number,
-            &access::Holder {
+            &keys::Holder {
                 acting_as: guest.guest_id.clone(),
                 email: email.clone(),
                 language,
@@ -234,7 +225,7 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
         }
     };
 
-    let link = access::link(app, &key);
+    let link = keys::link(app, &key);
     let sent = app
         .mailer
         .send(&Message::compose(

@@ -299,7 +299,7 @@ pub fn organization_key(id: &OrganizationId) -> Key {
     Key::new(format!("ORG#{id}"), "#ORG")
 }
 
-pub fn organization_item(org: &crate::accounts::Organization) -> Result<Item, StoreError> {
+pub fn organization_item(org: &crate::domain::Organization) -> Result<Item, StoreError> {
     let mut item = entity_item(organization_key(&org.id), "organization", to_attributes(org)?);
     directory_entry(
         &mut item,
@@ -335,7 +335,7 @@ pub fn user_key(id: &UserId) -> Key {
     Key::new(user_partition(id), "#USER")
 }
 
-pub fn user_item(user: &crate::accounts::User) -> Result<Item, StoreError> {
+pub fn user_item(user: &crate::domain::User) -> Result<Item, StoreError> {
     Ok(entity_item(user_key(&user.id), "user", to_attributes(user)?))
 }
 
@@ -350,8 +350,8 @@ pub fn agent_card_key(id: &UserId) -> Key {
 }
 
 /// The card of `user` if they are an agent (customers are not listed).
-pub fn agent_card_item(user: &crate::accounts::User) -> Option<Item> {
-    if user.role != crate::auth::Role::Agent {
+pub fn agent_card_item(user: &crate::domain::User) -> Option<Item> {
+    if user.role != crate::domain::Role::Agent {
         return None;
     }
     let key = agent_card_key(&user.id);
@@ -377,7 +377,7 @@ pub fn is_organization_item(item: &Item) -> bool {
     is_entity(item, "organization")
 }
 
-pub fn user_from_item(item: &Item) -> Result<crate::accounts::User, StoreError> {
+pub fn user_from_item(item: &Item) -> Result<crate::domain::User, StoreError> {
     from_item(item, "user")
 }
 
@@ -399,7 +399,7 @@ pub fn user_id_of_claim(item: &Item) -> Result<UserId, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("bad user id in email claim".into()))
 }
 
-pub fn organization_from_item(item: &Item) -> Result<crate::accounts::Organization, StoreError> {
+pub fn organization_from_item(item: &Item) -> Result<crate::domain::Organization, StoreError> {
     from_item(item, "organization")
 }
 
@@ -409,7 +409,7 @@ pub fn link_key(digest: &str) -> Key {
 
 pub fn link_item(
     digest: &str,
-    purpose: &crate::accounts::links::Purpose,
+    purpose: &crate::domain::Purpose,
     expires_at: i64,
 ) -> Result<Item, StoreError> {
     let mut item = entity_item(link_key(digest), "link", to_attributes(purpose)?);
@@ -417,7 +417,7 @@ pub fn link_item(
     Ok(item)
 }
 
-pub fn link_from_item(item: &Item) -> Result<(crate::accounts::links::Purpose, i64), StoreError> {
+pub fn link_from_item(item: &Item) -> Result<(crate::domain::Purpose, i64), StoreError> {
     let purpose = from_item(item, "link")?;
     let expires_at = item
         .get(super::EXPIRES_AT)
@@ -453,11 +453,11 @@ pub fn guest_key(email: &crate::domain::Email) -> Key {
     Key::new(format!("GUEST#{email}"), "#GUEST")
 }
 
-pub fn guest_item(email: &crate::domain::Email, guest: &crate::guest::Guest) -> Result<Item, StoreError> {
+pub fn guest_item(email: &crate::domain::Email, guest: &crate::domain::Guest) -> Result<Item, StoreError> {
     Ok(entity_item(guest_key(email), "guest", to_attributes(guest)?))
 }
 
-pub fn guest_from_item(item: &Item) -> Result<crate::guest::Guest, StoreError> {
+pub fn guest_from_item(item: &Item) -> Result<crate::domain::Guest, StoreError> {
     from_item(item, "guest")
 }
 
@@ -472,12 +472,7 @@ pub fn api_token_key(digest: &str) -> Key {
     Key::new(format!("APITOKEN#{digest}"), "#APITOKEN")
 }
 
-pub fn api_token_item(
-    digest: &str,
-    user: &UserId,
-    epoch: u64,
-    info: &crate::accounts::api_tokens::TokenInfo,
-) -> Item {
+pub fn api_token_item(digest: &str, user: &UserId, epoch: u64, info: &crate::domain::TokenInfo) -> Item {
     let key = api_token_key(digest);
     Item::new(key.pk, key.sk)
         .with(ENTITY, "api_token")
@@ -566,7 +561,7 @@ pub fn api_token_listing_item(
     user: &UserId,
     digest: &str,
     epoch: u64,
-    info: &crate::accounts::api_tokens::TokenInfo,
+    info: &crate::domain::TokenInfo,
 ) -> Result<Item, StoreError> {
     let key = api_token_listing_key(user, &info.id);
     // The facts as one attribute: `expires_at` at the top is the TTL (seconds).
@@ -584,7 +579,7 @@ pub fn api_token_listing_item(
 /// The token's public facts, its digest, and the session epoch it was made in.
 pub fn api_token_listing_from_item(
     item: &Item,
-) -> Result<(crate::accounts::api_tokens::TokenInfo, String, u64), StoreError> {
+) -> Result<(crate::domain::TokenInfo, String, u64), StoreError> {
     let digest = item.string("digest")?.to_owned();
     let info = serde_json::from_value(item.get("token").cloned().unwrap_or_default())
         .map_err(|e| StoreError::Corrupt(format!("api token listing: {e}")))?;
@@ -675,7 +670,7 @@ pub fn attachment_key(number: &TicketNumber, id: &str) -> Key {
 
 /// A pending attachment expires (`expires_at`) unless its upload is verified.
 pub fn attachment_item(
-    attachment: &crate::attachments::Attachment,
+    attachment: &crate::domain::Attachment,
     expires_at: Option<i64>,
 ) -> Result<Item, StoreError> {
     let mut item = entity_item(
@@ -689,14 +684,14 @@ pub fn attachment_item(
     Ok(item)
 }
 
-pub fn attachment_from_item(item: &Item) -> Result<crate::attachments::Attachment, StoreError> {
+pub fn attachment_from_item(item: &Item) -> Result<crate::domain::Attachment, StoreError> {
     from_item(item, "attachment")
 }
 
 /// All announcements share one small partition, ordered by end time.
 pub const ANNOUNCEMENTS_PARTITION: &str = "ANNOUNCEMENTS";
 
-pub fn announcement_item(announcement: &crate::announcements::Announcement) -> Result<Item, StoreError> {
+pub fn announcement_item(announcement: &crate::domain::Announcement) -> Result<Item, StoreError> {
     let key = Key::new(
         ANNOUNCEMENTS_PARTITION,
         format!("{}#{}", sortable_time(announcement.ends_at), announcement.id),
@@ -709,6 +704,6 @@ pub fn announcement_item(announcement: &crate::announcements::Announcement) -> R
     Ok(item)
 }
 
-pub fn announcement_from_item(item: &Item) -> Result<crate::announcements::Announcement, StoreError> {
+pub fn announcement_from_item(item: &Item) -> Result<crate::domain::Announcement, StoreError> {
     from_item(item, "announcement")
 }
