@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use servicedesk_shared::App;
 use servicedesk_shared::conversation::notify;
+use servicedesk_shared::store::model;
 
 /// The parts of a DynamoDB Stream event this function reads.
 #[derive(Debug, Deserialize)]
@@ -71,7 +72,7 @@ pub async fn handler(app: &App, event: StreamEvent) -> Result<BatchResponse, lam
     }
     for record in event.records {
         // The event source filter passes outbox inserts only; stay safe anyway.
-        let Some(id) = record.dynamodb.keys.pk.s.strip_prefix("OUTBOX#") else {
+        let Some(id) = model::outbox_id(&record.dynamodb.keys.pk.s) else {
             continue;
         };
         if record.event_name != "INSERT" {

@@ -30,7 +30,7 @@ use crate::domain::{Email, EventKind, Ticket, TicketEvent, TicketNumber, UserId}
 use crate::i18n::{self, Language, Text};
 use crate::mail::Message;
 use crate::store::model;
-use crate::store::{Condition, Index, Item, Query, StoreError, Write};
+use crate::store::{Condition, Index, Query, StoreError, Write};
 use crate::{App, Result};
 
 /// How long delivered notifications and their send records are kept.
@@ -287,15 +287,8 @@ enum Turn {
 async fn take_turn(app: &App, key: &crate::store::Key, expires_at: i64) -> Result<Turn> {
     let now = app.clock.now();
     let claim = app.ids.new_id();
-    let item = Item::new(key.pk.clone(), key.sk.clone())
-        .with(model::ENTITY, "sent")
-        .with("state", "sending")
-        .with("claim", claim.as_str())
-        .with(
-            "lease_until",
-            (now + app.settings.delivery_lease).unix_timestamp(),
-        )
-        .with(crate::store::EXPIRES_AT, expires_at);
+    let lease_until = (now + app.settings.delivery_lease).unix_timestamp();
+    let item = model::sending_item(key, &claim, lease_until, expires_at);
     let put = |condition| Write::Put {
         item: item.clone(),
         condition: Some(condition),

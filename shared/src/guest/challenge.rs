@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::store::model;
-use crate::store::{Condition, Item, Write};
+use crate::store::{Condition, Write};
 use crate::{App, Error, Result};
 
 pub const DIFFICULTY_BITS: u32 = 17;
@@ -94,11 +94,8 @@ pub fn verify(app: &App, challenge: &str, solution: &str) -> Result<Write> {
     if work(challenge, solution) < payload.bits.max(DIFFICULTY_BITS) {
         return Err(refused("solution", "the solution does not solve the challenge"));
     }
-    let key = model::challenge_used_key(&payload.id);
     Ok(Write::Put {
-        item: Item::new(key.pk, key.sk)
-            .with(model::ENTITY, "challenge_used")
-            .with(crate::store::EXPIRES_AT, payload.exp),
+        item: model::challenge_used_item(&payload.id, payload.exp),
         condition: Some(Condition::NotExists),
     })
 }

@@ -22,14 +22,13 @@ pub(crate) struct Holder {
 
 /// The item of a key (by its digest) to `number`, held by `holder`.
 pub(super) fn key_item(key_digest: &str, number: &TicketNumber, holder: &Holder) -> Item {
-    let item_key = model::access_key_key(key_digest);
-    Item::new(item_key.pk, item_key.sk)
-        .with(model::ENTITY, "access_key")
-        .with("digest", key_digest)
-        .with("ticket", number.to_string())
-        .with("acting_as", holder.acting_as.as_str())
-        .with("email", holder.email.as_str())
-        .with("language", holder.language.code())
+    model::access_key_item(
+        key_digest,
+        number,
+        &holder.acting_as,
+        &holder.email,
+        holder.language,
+    )
 }
 
 /// A new key for `number` (to email, shown once) and the write storing its digest.
@@ -119,13 +118,8 @@ pub(super) fn pointer_write(
     key_item: &Key,
     condition: Option<Condition>,
 ) -> Write {
-    let pointer = model::invitee_key(number, &holder.email);
     Write::Put {
-        item: Item::new(pointer.pk, pointer.sk)
-            .with(model::ENTITY, "invitee")
-            .with("access_pk", key_item.pk.as_str())
-            .with("access_sk", key_item.sk.as_str())
-            .with("acting_as", holder.acting_as.as_str()),
+        item: model::invitee_item(number, &holder.email, key_item, &holder.acting_as),
         condition,
     }
 }

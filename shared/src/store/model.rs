@@ -223,7 +223,16 @@ pub fn is_event_item(item: &Item) -> bool {
 /// A notification not yet delivered (transactional outbox). Pending ones are
 /// in GSI5 under `OUTBOX`, oldest first; delivering removes that entry.
 pub fn outbox_key(id: &str) -> Key {
-    Key::new(format!("OUTBOX#{id}"), "#OUTBOX")
+    Key::new(format!("{OUTBOX_PREFIX}{id}"), "#OUTBOX")
+}
+
+/// Every outbox item's partition key starts so (the notifier's stream
+/// filter in the template matches it).
+pub const OUTBOX_PREFIX: &str = "OUTBOX#";
+
+/// The notification id of an outbox item's partition key.
+pub fn outbox_id(pk: &str) -> Option<&str> {
+    pk.strip_prefix(OUTBOX_PREFIX)
 }
 
 pub const OUTBOX_PARTITION: &str = "OUTBOX";
@@ -252,6 +261,17 @@ pub fn outbox_from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreErro
 /// Proof that one notification went to one address (sent at most once).
 pub fn sent_key(outbox_id: &str, to: &crate::domain::Email) -> Key {
     Key::new(format!("SENT#{outbox_id}#{to}"), "#SENT")
+}
+
+/// A delivery's claim on sending to one address: `claim` holds it until
+/// `lease_until` (epoch seconds), after which another delivery may take it.
+pub fn sending_item(key: &Key, claim: &str, lease_until: i64, expires_at: i64) -> Item {
+    Item::new(key.pk.clone(), key.sk.clone())
+        .with(ENTITY, "sent")
+        .with("state", "sending")
+        .with("claim", claim)
+        .with("lease_until", lease_until)
+        .with(super::EXPIRES_AT, expires_at)
 }
 
 pub fn ticket_from_item(item: &Item) -> Result<Ticket, StoreError> {
@@ -466,6 +486,25 @@ pub fn access_key_key(digest: &str) -> Key {
     Key::new(format!("ACCESS#{digest}"), "#ACCESS")
 }
 
+/// The item of an access key (by its digest) to `number`, for the person
+/// acting as `acting_as`, mailed at `email` in `language`.
+pub fn access_key_item(
+    digest: &str,
+    number: &TicketNumber,
+    acting_as: &UserId,
+    email: &crate::domain::Email,
+    language: crate::i18n::Language,
+) -> Item {
+    let key = access_key_key(digest);
+    Item::new(key.pk, key.sk)
+        .with(ENTITY, "access_key")
+        .with("digest", digest)
+        .with("ticket", number.to_string())
+        .with("acting_as", acting_as.as_str())
+        .with("email", email.as_str())
+        .with("language", language.code())
+}
+
 /// An integration token, by the digest of its secret: what authentication
 /// reads (see [`crate::accounts::api_tokens`]).
 pub fn api_token_key(digest: &str) -> Key {
@@ -655,10 +694,34 @@ pub fn challenge_used_key(id: &str) -> Key {
     Key::new(format!("CHALLENGE#{id}"), "#USED")
 }
 
+/// The mark that a guest challenge was used, until it expires at `exp`.
+pub fn challenge_used_item(id: &str, exp: i64) -> Item {
+    let key = challenge_used_key(id);
+    Item::new(key.pk, key.sk)
+        .with(ENTITY, "challenge_used")
+        .with(super::EXPIRES_AT, exp)
+}
+
 /// Points from a ticket to the access key of a person it was shared with by
 /// email (no account), so removing them can revoke that key.
 pub fn invitee_key(number: &TicketNumber, email: &crate::domain::Email) -> Key {
     Key::new(ticket_partition(number), format!("INVITEE#{email}"))
+}
+
+/// The pointer to the access key `access` that `email` holds to `number`,
+/// acting as `acting_as`.
+pub fn invitee_item(
+    number: &TicketNumber,
+    email: &crate::domain::Email,
+    access: &Key,
+    acting_as: &UserId,
+) -> Item {
+    let pointer = invitee_key(number, email);
+    Item::new(pointer.pk, pointer.sk)
+        .with(ENTITY, "invitee")
+        .with("access_pk", access.pk.as_str())
+        .with("access_sk", access.sk.as_str())
+        .with("acting_as", acting_as.as_str())
 }
 
 /// Attachments live in their ticket's partition, after the events.
