@@ -34,6 +34,32 @@ pub struct RequestKey {
     claim: String,
 }
 
+/// What a request that may be a retry did: its work now, or the answer of
+/// the earlier request with the same key (shown as things are now).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Once<T> {
+    Created(T),
+    Replayed(T),
+}
+
+impl<T> Once<T> {
+    pub fn replayed(&self) -> bool {
+        matches!(self, Self::Replayed(_))
+    }
+
+    pub fn value(&self) -> &T {
+        match self {
+            Self::Created(value) | Self::Replayed(value) => value,
+        }
+    }
+
+    pub fn into_value(self) -> T {
+        match self {
+            Self::Created(value) | Self::Replayed(value) => value,
+        }
+    }
+}
+
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {

@@ -8,7 +8,7 @@ use crate::domain::{
     Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
     Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
 };
-use crate::idempotency::{Claim, RequestKey};
+use crate::idempotency::{Claim, Once, RequestKey};
 use crate::store::model::{self, TicketList};
 use crate::store::{self, Condition, Index, Item, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
@@ -134,19 +134,16 @@ async fn prepare_open(app: &App, actor: &Actor, new: NewTicket) -> Result<(Ticke
     creation(app, Ticket::open(number, new, requester, Some(organization), now))
 }
 
-/// What opening a ticket with an `Idempotency-Key` did.
-#[derive(Debug)]
-pub enum Opened {
-    Created(TicketDetail),
-    /// The key had opened this ticket already (shown as it is now).
-    Replayed(TicketDetail),
-}
-
 /// Opens a ticket at most once per caller and `key`: a retry of the same
 /// request gets the ticket the first one opened. The key is claimed before
 /// the number is drawn, so duplicates sent at once never use up numbers;
 /// the record is written in the ticket's transaction.
-pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: RequestKey) -> Result<Opened> {
+pub async fn open_once(
+    app: &App,
+    actor: &Actor,
+    new: NewTicket,
+    mut key: RequestKey,
+) -> Result<Once<TicketDetail>> {
     policy::requester_of_new_ticket(actor)?;
     if let Claim::Done(number) = key.claim(app).await? {
         return replay(app, actor, &number).await;
@@ -163,7 +160,7 @@ pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: Reques
     }
     .await;
     match opened {
-        Ok(Ok(detail)) => Ok(Opened::Created(detail)),
+        Ok(Ok(detail)) => Ok(Once::Created(detail)),
         // This request outlived its claim and another took the key over.
         Ok(Err(None)) => {
             let number = key.result_of_takeover(app).await?;
@@ -176,11 +173,11 @@ pub async fn open_once(app: &App, actor: &Actor, new: NewTicket, mut key: Reques
     }
 }
 
-async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Opened> {
+async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Once<TicketDetail>> {
     let number: TicketNumber = number
         .parse()
         .map_err(|_| Error::Internal(format!("idempotency record names no ticket: {number}")))?;
-    Ok(Opened::Replayed(get(app, actor, &number).await?))
+    Ok(Once::Replayed(get(app, actor, &number).await?))
 }
 
 /// Reads a ticket and its whole history in one Query (more only for very

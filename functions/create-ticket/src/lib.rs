@@ -2,9 +2,9 @@
 //! header, a retried request answers with the ticket the first one opened
 //! (marked `Idempotent-Replayed: true`) instead of opening another.
 
-use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use servicedesk_shared::tickets::{self, Opened};
+use servicedesk_shared::idempotency::Once;
+use servicedesk_shared::tickets;
 use servicedesk_shared::{App, Result, api};
 
 /// The one route this function serves, as API Gateway names it.
@@ -18,18 +18,10 @@ async fn open_ticket(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req).await?;
     let key = api::idempotency_key(req, &actor, "open-ticket")?;
     let new = api::json_body::<tickets::OpenTicketRequest>(req)?.validate()?;
-    let (detail, replayed) = match key {
-        None => (tickets::open(app, &actor, new).await?, false),
-        Some(key) => match tickets::open_once(app, &actor, new, key).await? {
-            Opened::Created(detail) => (detail, false),
-            Opened::Replayed(detail) => (detail, true),
-        },
+    let once = match key {
+        None => Once::Created(tickets::open(app, &actor, new).await?),
+        Some(key) => tickets::open_once(app, &actor, new, key).await?,
     };
-    let mut response = api::created(&format!("/tickets/{}", detail.ticket.number), &detail);
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    let location = format!("/tickets/{}", once.value().ticket.number);
+    Ok(api::created_once(&location, &once))
 }

@@ -3,7 +3,6 @@
 //! With an `Idempotency-Key` header, a retried request answers with the note
 //! the first one added (marked `Idempotent-Replayed: true`).
 
-use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::{App, Result, api, conversation};
 
@@ -18,13 +17,6 @@ async fn add_note(app: &App, req: &Request) -> Result<Response<Body>> {
     let actor = api::authenticate(app, req).await?;
     let number = api::ticket_number(req)?;
     let key = api::idempotency_key(req, &actor, &format!("add-note {number}"))?;
-    let (event, replayed) =
-        conversation::add_note_once(app, &actor, &number, api::json_body(req)?, key).await?;
-    let mut response = api::created(&format!("/tickets/{number}"), &event);
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    let once = conversation::add_note_once(app, &actor, &number, api::json_body(req)?, key).await?;
+    Ok(api::created_once(&format!("/tickets/{number}"), &once))
 }

@@ -66,6 +66,18 @@ pub fn created<T: Serialize>(location: &str, body: &T) -> Response<Body> {
     response
 }
 
+/// `201 Created` for a request that may be a retry: a replayed answer says
+/// so (`Idempotent-Replayed: true`), so a client can tell the two apart.
+pub fn created_once<T: Serialize>(location: &str, once: &crate::idempotency::Once<T>) -> Response<Body> {
+    let mut response = created(location, once.value());
+    if once.replayed() {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
 /// `204 No Content`.
 pub fn no_content() -> Response<Body> {
     let mut response = base_response(204, "application/json", String::new());

@@ -18,7 +18,7 @@ use crate::domain::{
     Description, Email, EventKind, OptionalText, Priority, Status, StatusClass, Ticket, TicketEvent,
     TicketNumber, Title, UserId, Visibility,
 };
-use crate::idempotency::{Claim, RequestKey};
+use crate::idempotency::{Claim, Once, RequestKey};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::tickets;
@@ -265,18 +265,18 @@ pub async fn add_note(
     number: &TicketNumber,
     note: NoteRequest,
 ) -> Result<TicketEvent> {
-    Ok(add_note_once(app, actor, number, note, None).await?.0)
+    Ok(add_note_once(app, actor, number, note, None).await?.into_value())
 }
 
 /// Adds a note at most once per caller and `key` (if given): a retry of the
-/// same request answers with the note the first one added (`true`).
+/// same request answers with the note the first one added.
 pub async fn add_note_once(
     app: &App,
     actor: &Actor,
     number: &TicketNumber,
     note: NoteRequest,
     mut key: Option<RequestKey>,
-) -> Result<(TicketEvent, bool)> {
+) -> Result<Once<TicketEvent>> {
     let title = Title::optional("title", note.title)?;
     let text = Description::parse("text", &note.text)?;
     if note.internal {
@@ -292,7 +292,7 @@ pub async fn add_note_once(
     if let Some(key) = key.as_mut()
         && let Claim::Done(id) = key.claim(app).await?
     {
-        return Ok((recorded_note(app, actor, number, &id).await?, true));
+        return Ok(Once::Replayed(recorded_note(app, actor, number, &id).await?));
     }
     let kind = EventKind::Note {
         title,
@@ -329,7 +329,7 @@ pub async fn add_note_once(
     })
     .await;
     match (added, key.as_mut()) {
-        (Ok(event), _) => Ok((event, false)),
+        (Ok(event), _) => Ok(Once::Created(event)),
         (Err(err), Some(key)) => {
             key.release(app).await;
             Err(err)
