@@ -60,9 +60,71 @@ impl<T> Once<T> {
     }
 }
 
+/// Why once-only work did not finish.
+#[derive(Debug)]
+pub enum Failed {
+    /// Its transaction failed on the key's record: this request ran past
+    /// its lease and another took the key over.
+    ClaimLost,
+    Error(Error),
+}
+
+impl From<Error> for Failed {
+    fn from(err: Error) -> Self {
+        Self::Error(err)
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(err: StoreError) -> Self {
+        Self::Error(err.into())
+    }
+}
+
+/// The one way a request is done at most once per key: claim the key
+/// (when the caller sent one); a key already done answers with `replay` of
+/// what its request recorded; otherwise `work` runs, given the key to put
+/// [`RequestKey::record`] in its transaction. A claim lost meanwhile
+/// replays what the taker created; any other failure frees the key, so a
+/// retry need not wait for the lease. Without a key, `work` just runs.
+pub async fn once<T, Work, WorkFuture, Replay, ReplayFuture>(
+    app: &App,
+    key: Option<RequestKey>,
+    work: Work,
+    replay: Replay,
+) -> Result<Once<T>>
+where
+    Work: FnOnce(Option<RequestKey>) -> WorkFuture,
+    WorkFuture: std::future::Future<Output = std::result::Result<T, Failed>>,
+    Replay: FnOnce(String) -> ReplayFuture,
+    ReplayFuture: std::future::Future<Output = Result<T>>,
+{
+    let Some(mut key) = key else {
+        return match work(None).await {
+            Ok(value) => Ok(Once::Created(value)),
+            Err(Failed::Error(err)) => Err(err),
+            Err(Failed::ClaimLost) => Err(Error::Internal("a claim was lost without a key".into())),
+        };
+    };
+    if let Claim::Done(result) = key.claim(app).await? {
+        return Ok(Once::Replayed(replay(result).await?));
+    }
+    match work(Some(key.clone())).await {
+        Ok(value) => Ok(Once::Created(value)),
+        Err(Failed::ClaimLost) => {
+            let result = key.result_of_takeover(app).await?;
+            Ok(Once::Replayed(replay(result).await?))
+        }
+        Err(Failed::Error(err)) => {
+            key.release(app).await;
+            Err(err)
+        }
+    }
+}
+
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
+enum Claim {
     /// The key is this request's: do the work, and store [`RequestKey::record`]
     /// in its transaction (or [`RequestKey::release`] the key if it fails).
     Fresh,
@@ -121,7 +183,7 @@ impl RequestKey {
     /// times at once exactly one does the work (and draws, say, a ticket
     /// number) while the others wait for its result. One conditional write
     /// when the key is new.
-    pub async fn claim(&mut self, app: &App) -> Result<Claim> {
+    async fn claim(&mut self, app: &App) -> Result<Claim> {
         let started = std::time::Instant::now();
         let mut round = 0u64;
         loop {
@@ -199,7 +261,7 @@ impl RequestKey {
 
     /// After the work failed: frees the key at once, so a retry need not
     /// wait for the lease (best effort: the lease runs out anyway).
-    pub async fn release(&self, app: &App) {
+    async fn release(&self, app: &App) {
         let released = app
             .store
             .write(Write::Delete {
@@ -215,7 +277,7 @@ impl RequestKey {
     /// After the work's transaction failed on this key's record: the claim
     /// was taken over (this request ran past its lease); what did the
     /// request that took it create?
-    pub async fn result_of_takeover(&mut self, app: &App) -> Result<String> {
+    async fn result_of_takeover(&mut self, app: &App) -> Result<String> {
         match self.claim(app).await? {
             Claim::Done(result) => Ok(result),
             // Freed again meanwhile: nothing was created under the key.

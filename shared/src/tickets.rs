@@ -8,7 +8,7 @@ use crate::domain::{
     Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
     Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
 };
-use crate::idempotency::{Claim, Once, RequestKey};
+use crate::idempotency::{self, Failed, Once, RequestKey};
 use crate::store::model::{self, TicketList};
 use crate::store::{self, Condition, Index, Item, Position, Query, StoreError, Write};
 use crate::{App, Error, Result};
@@ -142,42 +142,29 @@ pub async fn open_once(
     app: &App,
     actor: &Actor,
     new: NewTicket,
-    mut key: RequestKey,
+    key: RequestKey,
 ) -> Result<Once<TicketDetail>> {
     policy::requester_of_new_ticket(actor)?;
-    if let Claim::Done(number) = key.claim(app).await? {
-        return replay(app, actor, &number).await;
-    }
-    let opened = async {
+    let work = |key: Option<RequestKey>| async move {
         let (detail, mut writes) = prepare_open(app, actor, new).await?;
         let record_index = writes.len();
-        writes.push(key.record(app, &detail.ticket.number.to_string()));
-        Ok::<_, Error>(match app.store.transact(writes).await {
+        writes.extend(key.map(|key| key.record(app, &detail.ticket.number.to_string())));
+        match app.store.transact(writes).await {
             Ok(()) => Ok(detail),
-            Err(StoreError::TransactionConditionFailed(index)) if index == record_index => Err(None),
-            Err(err) => Err(Some(Error::from(err))),
-        })
-    }
-    .await;
-    match opened {
-        Ok(Ok(detail)) => Ok(Once::Created(detail)),
-        // This request outlived its claim and another took the key over.
-        Ok(Err(None)) => {
-            let number = key.result_of_takeover(app).await?;
-            replay(app, actor, &number).await
+            Err(StoreError::TransactionConditionFailed(index)) if index == record_index => {
+                Err(Failed::ClaimLost)
+            }
+            Err(err) => Err(err.into()),
         }
-        Ok(Err(Some(err))) | Err(err) => {
-            key.release(app).await;
-            Err(err)
-        }
-    }
+    };
+    idempotency::once(app, Some(key), work, |number| replay(app, actor, number)).await
 }
 
-async fn replay(app: &App, actor: &Actor, number: &str) -> Result<Once<TicketDetail>> {
+async fn replay(app: &App, actor: &Actor, number: String) -> Result<TicketDetail> {
     let number: TicketNumber = number
         .parse()
         .map_err(|_| Error::Internal(format!("idempotency record names no ticket: {number}")))?;
-    Ok(Once::Replayed(get(app, actor, &number).await?))
+    get(app, actor, &number).await
 }
 
 /// Reads a ticket and its whole history in one Query (more only for very

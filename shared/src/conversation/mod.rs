@@ -18,7 +18,7 @@ use crate::domain::{
     Description, Email, EventKind, OptionalText, Priority, Status, StatusClass, Ticket, TicketEvent,
     TicketNumber, Title, UserId, Visibility,
 };
-use crate::idempotency::{Claim, Once, RequestKey};
+use crate::idempotency::{self, Failed, Once, RequestKey};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::tickets;
@@ -275,7 +275,7 @@ pub async fn add_note_once(
     actor: &Actor,
     number: &TicketNumber,
     note: NoteRequest,
-    mut key: Option<RequestKey>,
+    key: Option<RequestKey>,
 ) -> Result<Once<TicketEvent>> {
     let title = Title::optional("title", note.title)?;
     let text = Description::parse("text", &note.text)?;
@@ -289,53 +289,46 @@ pub async fn add_note_once(
             "internal notes are not sent outside support",
         ));
     }
-    if let Some(key) = key.as_mut()
-        && let Claim::Done(id) = key.claim(app).await?
-    {
-        return Ok(Once::Replayed(recorded_note(app, actor, number, &id).await?));
-    }
     let kind = EventKind::Note {
         title,
         text,
         internal: note.internal,
         notify: extra.clone(),
     };
-    // The note's id is fixed up front so the idempotency record, written in
-    // the note's transaction, can name it.
-    let note_id = app.ids.new_id();
-    let record: Vec<Write> = key.iter().map(|k| k.record(app, &note_id)).collect();
-    let added = with_retries(app, || async {
-        let ticket = visible_ticket(app, actor, number).await?;
-        if !policy::can_comment_on_ticket(actor, &ticket) {
-            return Err(Error::NotFound("ticket"));
-        }
-        let reopens =
-            !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
-        if reopens {
-            let record_writes = |_: &Ticket| Ok(record.clone());
-            let with = Along {
-                notify: &extra,
-                writes: &record_writes,
-                note_id: Some(&note_id),
-            };
-            let (_, events) = commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
-            events
-                .into_iter()
-                .find(|e| matches!(e.kind, EventKind::Note { .. }))
-                .ok_or_else(|| Error::Internal("the note was not recorded".into()))
-        } else {
-            append_note(app, actor, &ticket, kind.clone(), &extra, &note_id, &record).await
-        }
-    })
-    .await;
-    match (added, key.as_mut()) {
-        (Ok(event), _) => Ok(Once::Created(event)),
-        (Err(err), Some(key)) => {
-            key.release(app).await;
-            Err(err)
-        }
-        (Err(err), None) => Err(err),
-    }
+    let work = |key: Option<RequestKey>| async move {
+        // The note's id is fixed up front so the idempotency record, written
+        // in the note's transaction, can name it.
+        let note_id = app.ids.new_id();
+        let record: Vec<Write> = key.iter().map(|k| k.record(app, &note_id)).collect();
+        let added = with_retries(app, || async {
+            let ticket = visible_ticket(app, actor, number).await?;
+            if !policy::can_comment_on_ticket(actor, &ticket) {
+                return Err(Error::NotFound("ticket"));
+            }
+            let reopens =
+                !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
+            if reopens {
+                let record_writes = |_: &Ticket| Ok(record.clone());
+                let with = Along {
+                    notify: &extra,
+                    writes: &record_writes,
+                    note_id: Some(&note_id),
+                };
+                let (_, events) =
+                    commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
+                events
+                    .into_iter()
+                    .find(|e| matches!(e.kind, EventKind::Note { .. }))
+                    .ok_or_else(|| Error::Internal("the note was not recorded".into()))
+            } else {
+                append_note(app, actor, &ticket, kind.clone(), &extra, &note_id, &record).await
+            }
+        })
+        .await;
+        added.map_err(Failed::Error)
+    };
+    let replay = |id: String| async move { recorded_note(app, actor, number, &id).await };
+    idempotency::once(app, key, work, replay).await
 }
 
 /// The note an earlier request with the same key added, as `actor` sees it.
