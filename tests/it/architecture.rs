@@ -291,7 +291,7 @@ fn the_import_graph_sees_the_layers() {
     // A sample of real edges, so the checker is known to read the code.
     assert!(imports("store::model", "domain"), "{:?}", graph["store::model"]);
     assert!(graph["store::model"].contains("store"), "`use super::...`");
-    assert!(imports("conversation", "guest::keys"), "grouped and inline paths");
+    assert!(imports("conversation::sharing", "guest::keys"), "inline paths");
     assert!(
         imports("tickets", "app"),
         "a name the root re-exports: `crate::App`"

@@ -1,0 +1,194 @@
+//! The unit of work every ticket change goes through: read the ticket, apply
+//! the change, and commit the ticket, its events, the participants' copies
+//! and the notification in one transaction, retrying on a concurrent change.
+
+use std::time::Duration as StdDuration;
+
+use crate::auth::{Actor, policy};
+use crate::domain::{Email, EventKind, Status, StatusClass, Ticket, TicketEvent, TicketNumber};
+use crate::store::model;
+use crate::store::{Condition, StoreError, Write};
+use crate::{App, Error, Result};
+
+use super::notify;
+
+/// Concurrent changes to one ticket are retried this many times.
+const ATTEMPTS: usize = 8;
+
+/// A change to apply to the ticket as it is when read.
+pub type Apply<'a> = dyn Fn(&mut Ticket) -> Result<Vec<EventKind>> + Send + Sync + 'a;
+
+/// Runs `attempt` again while it meets a concurrent change, waiting a
+/// little longer (and a little randomly) each time.
+pub(super) async fn with_retries<T, F, Fut>(app: &App, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for round in 0..ATTEMPTS {
+        match attempt().await {
+            Err(Error::Conflict(_)) if round + 1 < ATTEMPTS => {
+                let jitter = app.ids.new_id().bytes().map(u64::from).sum::<u64>() % 20;
+                tokio::time::sleep(StdDuration::from_millis((5 + jitter) * (round as u64 + 1))).await;
+            }
+            other => return other,
+        }
+    }
+    Err(Error::Conflict(
+        "the ticket is being changed by others right now; try again".into(),
+    ))
+}
+
+/// The ticket as `actor` may see it, or 404: its item alone (one GetItem),
+/// not its history, which a change appends to without reading.
+pub(super) async fn visible_ticket(app: &App, actor: &Actor, number: &TicketNumber) -> Result<Ticket> {
+    let item = app.store.get(&model::ticket_key(number)).await?;
+    item.map(|item| model::ticket_from_item(&item))
+        .transpose()?
+        .filter(|ticket| policy::can_view_ticket(actor, ticket))
+        .ok_or(Error::NotFound("ticket"))
+}
+
+/// Reads the ticket, applies `apply`, and commits; a concurrent change makes
+/// it read and apply again, up to [`ATTEMPTS`] times.
+pub(super) async fn change(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    apply: &Apply<'_>,
+    extra: &[Email],
+    extra_writes: &(dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+) -> Result<(Ticket, Vec<TicketEvent>)> {
+    with_retries(app, || async {
+        let before = visible_ticket(app, actor, number).await?;
+        let mut ticket = before.clone();
+        let kinds = apply(&mut ticket)?;
+        if kinds.is_empty() {
+            return Ok((ticket, vec![]));
+        }
+        let with = Along {
+            notify: extra,
+            writes: extra_writes,
+            note_id: None,
+        };
+        commit(app, actor, &before, ticket, kinds, &with).await
+    })
+    .await
+}
+
+/// What goes along with a change into its transaction.
+pub(super) struct Along<'a> {
+    /// Extra addresses to notify (a note's).
+    pub(super) notify: &'a [Email],
+    /// More writes, given the changed ticket.
+    pub(super) writes: &'a (dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+    /// The id a note's event must have (an idempotency record names it).
+    pub(super) note_id: Option<&'a str>,
+}
+
+/// Writes the changed ticket, its events, the participants' copies and the
+/// notification, all or nothing, if nobody changed the ticket since `before`.
+pub(super) async fn commit(
+    app: &App,
+    actor: &Actor,
+    before: &Ticket,
+    mut ticket: Ticket,
+    mut kinds: Vec<EventKind>,
+    with: &Along<'_>,
+) -> Result<(Ticket, Vec<TicketEvent>)> {
+    let now = app.clock.now();
+    let customer_side = !matches!(actor, Actor::Agent { .. });
+    // Something new from the customer side (a note, a file) on a resolved or
+    // closed ticket reopens it; housekeeping such as sharing does not.
+    let contributes = kinds
+        .iter()
+        .any(|k| matches!(k, EventKind::Note { .. } | EventKind::AttachmentAdded { .. }));
+    if customer_side {
+        let sets_status = kinds.iter().any(|k| matches!(k, EventKind::StatusChanged { .. }));
+        if contributes && !sets_status && ticket.status.class() == StatusClass::Completed {
+            kinds.push(EventKind::StatusChanged {
+                from: ticket.status,
+                to: Status::Open,
+            });
+            set_status(&mut ticket, Status::Open, now);
+        }
+        if contributes {
+            ticket.waiting_since = now;
+        }
+    }
+    ticket.updated_at = now;
+    ticket.version = before.version + 1;
+    let events: Vec<TicketEvent> = kinds
+        .into_iter()
+        .map(|kind| TicketEvent {
+            id: match (with.note_id, &kind) {
+                (Some(id), EventKind::Note { .. }) => id.to_owned(),
+                _ => app.ids.new_id(),
+            },
+            at: now,
+            actor_id: actor.user().clone(),
+            kind,
+        })
+        .collect();
+
+    let mut writes = vec![Write::Put {
+        item: model::ticket_item(&ticket)?,
+        condition: Some(Condition::Equals("version".into(), before.version.into())),
+    }];
+    for event in &events {
+        writes.push(Write::Put {
+            item: model::event_item(&ticket.number, event)?,
+            condition: Some(Condition::NotExists),
+        });
+    }
+    for participant in &ticket.participants {
+        writes.push(Write::Put {
+            item: model::shared_copy_item(&ticket, participant)?,
+            condition: None,
+        });
+    }
+    writes.extend((with.writes)(&ticket)?);
+    if let Some(outbox) = notify::outbox_write(app, actor, &ticket, &events, with.notify).await? {
+        writes.push(outbox);
+    }
+    app.store.transact(writes).await.map_err(|e| match e {
+        StoreError::TransactionConditionFailed(0) | StoreError::TransactionConflict => {
+            Error::Conflict("the ticket changed meanwhile; reload it and try again".into())
+        }
+        other => other.into(),
+    })?;
+    Ok((ticket, events))
+}
+
+/// Records `apply`'s events on the ticket (with `writes` in the same
+/// transaction) and notifies, as `actor`: for changes that originate
+/// elsewhere, such as a verified upload.
+pub async fn record(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    apply: &Apply<'_>,
+    writes: &(dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
+) -> Result<Vec<TicketEvent>> {
+    Ok(change(app, actor, number, apply, &[], writes).await?.1)
+}
+
+pub(super) fn stale(read: u64, now: u64) -> Error {
+    Error::Conflict(format!(
+        "the ticket changed since you read it (version {read}, now {now}); reload it and decide again"
+    ))
+}
+
+pub(super) fn set_status(ticket: &mut Ticket, to: Status, now: time::OffsetDateTime) {
+    if to.class() == StatusClass::Completed && ticket.status.class() == StatusClass::Open {
+        ticket.completed_at = Some(now);
+    }
+    if to.class() == StatusClass::Open {
+        ticket.completed_at = None;
+    }
+    ticket.status = to;
+}
+
+pub(super) fn no_extra_writes(_: &Ticket) -> Result<Vec<Write>> {
+    Ok(vec![])
+}
