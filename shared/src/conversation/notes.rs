@@ -6,12 +6,10 @@ use serde::Deserialize;
 use crate::auth::{Actor, policy};
 use crate::domain::{Description, Email, EventKind, StatusClass, Ticket, TicketEvent, TicketNumber, Title};
 use crate::idempotency::{self, Failed, Once, RequestKey};
-use crate::store::model;
-use crate::store::{Condition, StoreError, Write};
+use crate::store::Write;
 use crate::tickets;
 use crate::{App, Error, Result};
 
-use super::notify;
 use super::unit_of_work::*;
 
 /// Most extra addresses one note may notify.
@@ -114,24 +112,22 @@ pub async fn add_note_once(
             if !policy::can_comment_on_ticket(actor, &ticket) {
                 return Err(Error::NotFound("ticket"));
             }
+            // A customer's note on a completed ticket reopens it: a whole
+            // change; any other note only appends.
             let reopens =
                 !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
-            if reopens {
-                let record_writes = |_: &Ticket| Ok(record.clone());
-                let with = Along {
-                    notify: &extra,
-                    writes: &record_writes,
-                    note_id: Some(&note_id),
-                };
-                let (_, events) =
-                    commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
-                events
-                    .into_iter()
-                    .find(|e| matches!(e.kind, EventKind::Note { .. }))
-                    .ok_or_else(|| Error::Internal("the note was not recorded".into()))
-            } else {
-                append_note(app, actor, &ticket, kind.clone(), &extra, &note_id, &record).await
-            }
+            let record_writes = |_: &Ticket| Ok(record.clone());
+            let with = Along {
+                notify: &extra,
+                writes: &record_writes,
+                note_id: Some(&note_id),
+                append: !reopens,
+            };
+            let (_, events) = commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
+            events
+                .into_iter()
+                .find(|e| matches!(e.kind, EventKind::Note { .. }))
+                .ok_or_else(|| Error::Internal("the note was not recorded".into()))
         })
         .await;
         added.map_err(Failed::Error)
@@ -150,54 +146,4 @@ async fn recorded_note(app: &App, actor: &Actor, number: &TicketNumber, id: &str
         .ok_or_else(|| {
             Error::Conflict("this Idempotency-Key was used on another ticket; send a new key".into())
         })
-}
-
-/// A note that changes nothing else: the event, the ticket's times and the
-/// notification, without a version check, so notes written at the same
-/// moment never conflict with each other (only with a status change,
-/// which the retry then takes into account).
-async fn append_note(
-    app: &App,
-    actor: &Actor,
-    ticket: &Ticket,
-    kind: EventKind,
-    extra: &[Email],
-    id: &str,
-    more_writes: &[Write],
-) -> Result<TicketEvent> {
-    let now = app.clock.now();
-    let mut after = ticket.clone();
-    after.updated_at = now;
-    if !matches!(actor, Actor::Agent { .. }) {
-        after.waiting_since = now;
-    }
-    let event = TicketEvent {
-        id: id.to_owned(),
-        at: now,
-        actor_id: actor.user().clone(),
-        kind,
-    };
-    let mut writes = vec![
-        model::ticket_touch_write(&after, ticket.status)?,
-        Write::Put {
-            item: model::event_item(&ticket.number, &event)?,
-            condition: Some(Condition::NotExists),
-        },
-    ];
-    for participant in &ticket.participants {
-        writes.push(model::shared_copy_touch_write(&after, participant)?);
-    }
-    if let Some(outbox) =
-        notify::outbox_write(app, actor, &after, std::slice::from_ref(&event), extra).await?
-    {
-        writes.push(outbox);
-    }
-    writes.extend_from_slice(more_writes);
-    app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(_) | StoreError::TransactionConflict => {
-            Error::Conflict("the ticket changed meanwhile; try again".into())
-        }
-        other => other.into(),
-    })?;
-    Ok(event)
 }

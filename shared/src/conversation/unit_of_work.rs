@@ -70,6 +70,7 @@ pub(super) async fn change(
             notify: extra,
             writes: extra_writes,
             note_id: None,
+            append: false,
         };
         commit(app, actor, &before, ticket, kinds, &with).await
     })
@@ -84,6 +85,12 @@ pub(super) struct Along<'a> {
     pub(super) writes: &'a (dyn Fn(&Ticket) -> Result<Vec<Write>> + Send + Sync),
     /// The id a note's event must have (an idempotency record names it).
     pub(super) note_id: Option<&'a str>,
+    /// A note that changes nothing else: only the ticket's times (and its
+    /// copies') are written, conditional on its status alone, so notes
+    /// written at the same moment never conflict with each other (only with
+    /// a status change, which the retry then takes into account). Otherwise
+    /// the whole ticket, conditional on the version read.
+    pub(super) append: bool,
 }
 
 /// Writes the changed ticket, its events, the participants' copies and the
@@ -117,7 +124,9 @@ pub(super) async fn commit(
         }
     }
     ticket.updated_at = now;
-    ticket.version = before.version + 1;
+    if !with.append {
+        ticket.version = before.version + 1;
+    }
     let events: Vec<TicketEvent> = kinds
         .into_iter()
         .map(|kind| TicketEvent {
@@ -131,9 +140,14 @@ pub(super) async fn commit(
         })
         .collect();
 
-    let mut writes = vec![Write::Put {
-        item: model::ticket_item(&ticket)?,
-        condition: Some(Condition::Equals("version".into(), before.version.into())),
+    // The ticket's write comes first: a failed condition there (index 0) is
+    // a concurrent change of the ticket.
+    let mut writes = vec![match with.append {
+        true => model::ticket_touch_write(&ticket, before.status)?,
+        false => Write::Put {
+            item: model::ticket_item(&ticket)?,
+            condition: Some(Condition::Equals("version".into(), before.version.into())),
+        },
     }];
     for event in &events {
         writes.push(Write::Put {
@@ -142,9 +156,12 @@ pub(super) async fn commit(
         });
     }
     for participant in &ticket.participants {
-        writes.push(Write::Put {
-            item: model::shared_copy_item(&ticket, participant)?,
-            condition: None,
+        writes.push(match with.append {
+            true => model::shared_copy_touch_write(&ticket, participant)?,
+            false => Write::Put {
+                item: model::shared_copy_item(&ticket, participant)?,
+                condition: None,
+            },
         });
     }
     writes.extend((with.writes)(&ticket)?);
