@@ -9,31 +9,40 @@
 
 use servicedesk_shared::domain::StatusClass;
 use servicedesk_shared::store::model;
-use servicedesk_shared::store::{Condition, Index, ItemStore, Query, StoreError, Write};
+use servicedesk_shared::store::{Condition, Index, ItemStore, Position, Query, StoreError, Write};
 
-/// Rewrites every ticket still queued in GSI5; returns how many.
+/// Rewrites every ticket still queued in GSI5; returns how many moved. A
+/// rewritten ticket leaves GSI5, so the pages are read from where the last
+/// one ended; an item that cannot be read as a ticket is logged and left.
 pub async fn move_queue_to_its_own_index(store: &dyn ItemStore) -> Result<usize, StoreError> {
     let mut moved = 0;
     for class in [StatusClass::Open, StatusClass::Completed] {
         let mut query = Query::partition(Some(Index::Gsi5), model::queue_partition(class));
         query.limit = 100;
         loop {
-            // Each rewritten ticket leaves this partition: read from its start again.
             let page = store.query(&query).await?;
-            if page.items.is_empty() {
-                break;
-            }
             for item in &page.items {
-                let ticket = model::ticket_from_item(item)?;
+                let ticket = match model::ticket_from_item(item) {
+                    Ok(ticket) => ticket,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "left a queue entry that is not a ticket in GSI5");
+                        continue;
+                    }
+                };
                 let rewrite = Write::Put {
                     item: model::ticket_item(&ticket)?,
                     // A change written meanwhile has rewritten it already.
                     condition: Some(Condition::Equals("version".into(), ticket.version.into())),
                 };
                 match store.write(rewrite).await {
-                    Ok(()) | Err(StoreError::ConditionFailed) => moved += 1,
+                    Ok(()) => moved += 1,
+                    Err(StoreError::ConditionFailed) => {}
                     Err(other) => return Err(other),
                 }
+            }
+            match (page.more, page.items.last()) {
+                (true, Some(last)) => query.start_after = Some(Position::of(last, Some(Index::Gsi5))?),
+                _ => break,
             }
         }
     }

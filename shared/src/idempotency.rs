@@ -274,6 +274,15 @@ impl RequestKey {
         }
     }
 
+    /// Whether another request holds or finished this key now: this one ran
+    /// past its lease and was taken over (one GetItem, on failures only).
+    pub async fn claim_lost(&self, app: &App) -> Result<bool> {
+        Ok(match app.store.get(&model::idempotency_key(&self.id)).await? {
+            Some(item) => model::idempotency_from_item(&item)?.claim != self.claim,
+            None => false,
+        })
+    }
+
     /// After the work's transaction failed on this key's record: the claim
     /// was taken over (this request ran past its lease); what did the
     /// request that took it create?

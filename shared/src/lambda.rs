@@ -76,7 +76,8 @@ async fn init() -> Result<(&'static App, Option<&'static Refresher>), lambda_htt
     Ok((Box::leak(Box::new(app)), secrets))
 }
 
-/// The roots every AWS endpoint's certificate chains to: the five of Amazon
+/// The roots AWS moved its service endpoints to (not the China regions',
+/// which use others and are not supported): the five of Amazon
 /// Trust Services, as their repository recommends for a custom trust store
 /// (<https://www.amazontrust.com/repository>).
 pub const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("amazon_trust_services.pem");

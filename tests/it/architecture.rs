@@ -65,13 +65,20 @@ fn absolute(module: &str, modules: &BTreeSet<Module>, path: Vec<String>) -> Opti
         module.split("::").map(str::to_owned).collect()
     };
     let (first, rest) = path.split_first()?;
+    // `pub(crate)`, `pub(super)`: a visibility, not a path.
+    if rest.is_empty() && matches!(first.as_str(), "crate" | "super" | "self") {
+        return None;
+    }
     Some(match first.as_str() {
         "crate" => rest.to_vec(),
-        "super" => own[..own.len().saturating_sub(1)]
-            .iter()
-            .cloned()
-            .chain(rest.iter().cloned())
-            .collect(),
+        "super" => {
+            let ups = 1 + rest.iter().take_while(|p| *p == "super").count();
+            own[..own.len().saturating_sub(ups)]
+                .iter()
+                .cloned()
+                .chain(rest.iter().skip(ups - 1).cloned())
+                .collect()
+        }
         "self" => own.iter().cloned().chain(rest.iter().cloned()).collect(),
         child
             if !rest.is_empty()
@@ -126,27 +133,42 @@ fn resolve(path: &[String], modules: &BTreeSet<Module>, reexports: &Reexports) -
     String::new()
 }
 
-/// The code without comments and without `mod x;` lines: declaring a
-/// child module is not importing it.
+/// The code without comments, without `mod x;` lines (declaring a child
+/// module is not importing it) and without inline test modules (not the
+/// architecture, and their `super::` means the file itself).
 fn strip_comments(text: &str) -> String {
-    // Unit tests (a `#[cfg(test)] mod` at the end) are not the architecture,
-    // and their `super::` means the file itself.
-    let test_module = [
-        "#[cfg(test)]\nmod ",
-        "#[cfg(all(test, feature = \"test-support\"))]\nmod ",
-    ]
-    .iter()
-    .filter_map(|start| text.find(start))
-    .min();
-    let text = match test_module {
-        Some(i) => &text[..i],
-        None => text,
-    };
+    let mut text = text.to_owned();
+    for attribute in ["#[cfg(test)]", "#[cfg(all(test, feature = \"test-support\"))]"] {
+        while let Some(start) = text.find(&format!("{attribute}\nmod ")) {
+            // To the brace that closes the module's (an outline `mod x;` has none).
+            let Some(open) = text[start..].find(['{', ';']).map(|i| start + i) else {
+                break;
+            };
+            let end = if text[open..].starts_with(';') {
+                open + 1
+            } else {
+                let mut depth = 0;
+                let mut end = text.len();
+                for (i, c) in text[open..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = open + i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                end
+            };
+            text.replace_range(start..end, "");
+        }
+    }
     text.lines()
-        .map(|line| match line.find("//") {
-            Some(i) => &line[..i],
-            None => line,
-        })
+        .map(|line| &line[..comment_start(line)])
         .filter(|line| {
             let line = line.trim_start();
             let line = line
@@ -159,10 +181,35 @@ fn strip_comments(text: &str) -> String {
         .join("\n")
 }
 
+/// Where a `//` comment starts on `line` (its end if none): not inside a
+/// string literal (`"https://..."`).
+fn comment_start(line: &str) -> usize {
+    let (mut in_string, mut escaped) = (false, false);
+    let bytes = line.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return i,
+            _ => {}
+        }
+    }
+    line.len()
+}
+
 /// Every path that follows `start` in `code`, with `{a, b::{c}}` groups
 /// expanded into one path each.
 fn paths_in(code: &str, start: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
+    // Bare paths may follow any punctuation (`&keys::Holder`, `(child::f)`).
+    let spaced;
+    let code = if start == " " {
+        spaced = code.replace(['&', '(', '<', '[', '!', ',', '=', '*'], " ");
+        spaced.as_str()
+    } else {
+        code
+    };
     let mut rest = code;
     while let Some(i) = rest.find(start) {
         // `super::`/`self::`/`crate::` must start a path, not end a name.
@@ -171,7 +218,7 @@ fn paths_in(code: &str, start: &str) -> Vec<Vec<String>> {
         if start != " " && before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
-        // After a space, only a plain path (a `{` there opens a block).
+        // A bare path starts with a name (a `{` there opens a block).
         if start == " " && !rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
             continue;
         }
@@ -315,8 +362,32 @@ fn a_circle_is_found() {
         "fn f() { crate::a::c::g(); super::a::h(); }\n",
     )
     .unwrap();
+    std::fs::write(dir.path().join("d.rs"), "pub mod e;\n").unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::fs::write(
+        dir.path().join("d/e.rs"),
+        "#[cfg(test)]\nmod tests { use super::super::a::X; }\nfn f() { let u = \"https://x\"; super::super::b::g(); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d/mod.rs"),
+        "pub mod e;\nfn f() { g(&e::Thing); }\n",
+    )
+    .unwrap();
     let graph = import_graph(dir.path());
     assert!(graph["a::c"].is_empty(), "comments are not imports: {graph:?}");
+    assert!(
+        graph["d::e"].contains("b"),
+        "super::super, after a // in a string: {graph:?}"
+    );
+    assert!(
+        !graph["d::e"].contains("a"),
+        "test modules are not imports: {graph:?}"
+    );
+    assert!(
+        graph["d"].contains("d::e"),
+        "a child path after punctuation: {graph:?}"
+    );
     let circle = find_circle(&graph).expect("a -> b -> a");
     assert!(
         circle.contains(&"a".to_owned()) && circle.contains(&"b".to_owned()),

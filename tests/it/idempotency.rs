@@ -299,7 +299,65 @@ async fn a_request_that_fails_releases_its_key(store: Arc<dyn ItemStore>) {
     assert!(!replayed(&retried));
 }
 
+/// A note's request that outlived its claim (another request took the key
+/// over and added the note meanwhile) answers with that note, marked
+/// replayed, instead of adding a second one or retrying into a conflict.
+async fn a_note_taken_over_meanwhile_answers_with_the_takers_note(store: Arc<dyn ItemStore>) {
+    use servicedesk_shared::idempotency::LEASE;
+    use servicedesk_shared::store::{Write, model};
+    let counting = Arc::new(testing::CountingStore::new(store));
+    let d = desk(counting.clone());
+    let opened = d.open(&d.ann, None, &ticket("Printer")).await;
+    let number = opened.body["number"].as_str().unwrap().to_owned();
+    let note = |key: Option<&str>, body: &Value| {
+        let mut request = with_body(with_token(event("ticket-notes"), Some(&d.ann)), body);
+        request["pathParameters"]["number"] = number.as_str().into();
+        request["rawPath"] = format!("/tickets/{number}/notes").into();
+        if let Some(key) = key {
+            request["headers"]["idempotency-key"] = key.into();
+        }
+        invoke(&d.desk.app, request)
+    };
+    let body = json!({ "text": "Still jamming." });
+    // The taker's note, already stored.
+    let takers = note(None, &body).await;
+    assert_eq!(takers.status, 201, "{}", takers.body);
+    let takers_id = takers.body["id"].as_str().unwrap().to_owned();
+    // Just before this request's transaction, the taker's record of the key lands.
+    let now = servicedesk_shared::clock::Clock::now(d.desk.clock.as_ref());
+    let done = model::idempotency_item(
+        &servicedesk_shared::secret::digest(&format!("ann\nadd-note {number}\nslow-key")),
+        &model::IdempotencyRecord {
+            fingerprint: servicedesk_shared::secret::digest(&body.to_string()),
+            claim: model::IDEMPOTENCY_DONE.into(),
+            lease_until: (now + LEASE).unix_timestamp(),
+            result: Some(takers_id.clone()),
+            expires_at: (now + Duration::hours(24)).unix_timestamp(),
+        },
+    );
+    counting.write_before_next_transaction(Write::Put {
+        item: done,
+        condition: None,
+    });
+    let answer = note(Some("slow-key"), &body).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert!(replayed(&answer));
+    assert_eq!(answer.body["id"], takers_id.as_str());
+    let mut view = with_token(event("get-ticket"), Some(&d.ann));
+    view["pathParameters"]["number"] = number.as_str().into();
+    view["rawPath"] = format!("/tickets/{number}").into();
+    let history = invoke(&d.desk.app, view).await.body["history"].clone();
+    let notes = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "note")
+        .count();
+    assert_eq!(notes, 1, "no second note: {history}");
+}
+
 on_both_backends!(
+    a_note_taken_over_meanwhile_answers_with_the_takers_note,
     a_request_that_fails_releases_its_key,
     a_retried_request_opens_one_ticket,
     a_retried_note_is_added_once,

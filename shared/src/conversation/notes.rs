@@ -123,14 +123,28 @@ pub async fn add_note_once(
                 note_id: Some(&note_id),
                 append: !reopens,
             };
-            let (_, events) = commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await?;
+            let events = match commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await {
+                Ok((_, events)) => events,
+                // The record's condition failed if another request took the
+                // key over: then its note is the answer, not a retry.
+                Err(err @ Error::Conflict(_)) => match &key {
+                    Some(key) if key.claim_lost(app).await? => return Ok(None),
+                    _ => return Err(err),
+                },
+                Err(err) => return Err(err),
+            };
             events
                 .into_iter()
                 .find(|e| matches!(e.kind, EventKind::Note { .. }))
+                .map(Some)
                 .ok_or_else(|| Error::Internal("the note was not recorded".into()))
         })
         .await;
-        added.map_err(Failed::Error)
+        match added {
+            Ok(Some(event)) => Ok(event),
+            Ok(None) => Err(Failed::ClaimLost),
+            Err(err) => Err(Failed::Error(err)),
+        }
     };
     let replay = |id: String| async move { recorded_note(app, actor, number, &id).await };
     idempotency::once(app, key, work, replay).await

@@ -117,6 +117,7 @@ pub struct CountingStore {
     calls: std::sync::atomic::AtomicUsize,
     latency: std::time::Duration,
     failing_transactions: std::sync::atomic::AtomicUsize,
+    before_next_transaction: std::sync::Mutex<Option<crate::store::Write>>,
 }
 
 impl CountingStore {
@@ -126,7 +127,17 @@ impl CountingStore {
             calls: std::sync::atomic::AtomicUsize::new(0),
             latency: std::time::Duration::ZERO,
             failing_transactions: std::sync::atomic::AtomicUsize::new(0),
+            before_next_transaction: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Another request's `write` lands just before the next transaction
+    /// (say, a takeover of the key the transaction's request claimed).
+    pub fn write_before_next_transaction(&self, write: crate::store::Write) {
+        *self
+            .before_next_transaction
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(write);
     }
 
     /// The next `n` transactions fail as if the backend were unavailable,
@@ -194,6 +205,14 @@ impl ItemStore for CountingStore {
             .is_ok()
         {
             return Err(crate::store::StoreError::Unavailable("injected failure".into()));
+        }
+        let meanwhile = self
+            .before_next_transaction
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(write) = meanwhile {
+            self.inner.write(write).await?;
         }
         self.inner.transact(writes).await
     }
