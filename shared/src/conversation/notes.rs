@@ -117,13 +117,16 @@ pub async fn add_note_once(
             let reopens =
                 !matches!(actor, Actor::Agent { .. }) && ticket.status.class() == StatusClass::Completed;
             let record_writes = |_: &Ticket| Ok(record.clone());
-            let with = Along {
+            let change = Change {
+                before: &ticket,
+                after: ticket.clone(),
+                kinds: vec![kind.clone()],
                 notify: &extra,
                 writes: &record_writes,
                 note_id: Some(&note_id),
                 append: !reopens,
             };
-            let events = match commit(app, actor, &ticket, ticket.clone(), vec![kind.clone()], &with).await {
+            let events = match commit(app, actor, change).await {
                 Ok((_, events)) => events,
                 // The record's condition failed if another request took the
                 // key over: then its note is the answer, not a retry.

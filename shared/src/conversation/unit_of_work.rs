@@ -66,19 +66,33 @@ pub(super) async fn change(
         if kinds.is_empty() {
             return Ok((ticket, vec![]));
         }
-        let with = Along {
-            notify: extra,
-            writes: extra_writes,
-            note_id: None,
-            append: false,
-        };
-        commit(app, actor, &before, ticket, kinds, &with).await
+        commit(
+            app,
+            actor,
+            Change {
+                before: &before,
+                after: ticket,
+                kinds,
+                notify: extra,
+                writes: extra_writes,
+                note_id: None,
+                append: false,
+            },
+        )
+        .await
     })
     .await
 }
 
-/// What goes along with a change into its transaction.
-pub(super) struct Along<'a> {
+/// A change of one ticket, as [`commit`] writes it: the ticket as read and
+/// as changed, what happened, who else hears of it, and what else goes
+/// into the same transaction.
+pub(super) struct Change<'a> {
+    pub(super) before: &'a Ticket,
+    pub(super) after: Ticket,
+    /// The history events to add (a customer's contribution to a completed
+    /// ticket adds its reopening).
+    pub(super) kinds: Vec<EventKind>,
     /// Extra addresses to notify (a note's).
     pub(super) notify: &'a [Email],
     /// More writes, given the changed ticket.
@@ -94,15 +108,22 @@ pub(super) struct Along<'a> {
 }
 
 /// Writes the changed ticket, its events, the participants' copies and the
-/// notification, all or nothing, if nobody changed the ticket since `before`.
+/// notification, all or nothing, if nobody changed the ticket since it was
+/// read; maps a concurrent change to one conflict.
 pub(super) async fn commit(
     app: &App,
     actor: &Actor,
-    before: &Ticket,
-    mut ticket: Ticket,
-    mut kinds: Vec<EventKind>,
-    with: &Along<'_>,
+    change: Change<'_>,
 ) -> Result<(Ticket, Vec<TicketEvent>)> {
+    let Change {
+        before,
+        after: mut ticket,
+        mut kinds,
+        notify,
+        writes: extra_writes,
+        note_id,
+        append,
+    } = change;
     let now = app.clock.now();
     let customer_side = !matches!(actor, Actor::Agent { .. });
     // Something new from the customer side (a note, a file) on a resolved or
@@ -124,13 +145,13 @@ pub(super) async fn commit(
         }
     }
     ticket.updated_at = now;
-    if !with.append {
+    if !append {
         ticket.version = before.version + 1;
     }
     let events: Vec<TicketEvent> = kinds
         .into_iter()
         .map(|kind| TicketEvent {
-            id: match (with.note_id, &kind) {
+            id: match (note_id, &kind) {
                 (Some(id), EventKind::Note { .. }) => id.to_owned(),
                 _ => app.ids.new_id(),
             },
@@ -142,7 +163,7 @@ pub(super) async fn commit(
 
     // The ticket's write comes first: a failed condition there (index 0) is
     // a concurrent change of the ticket.
-    let mut writes = vec![match with.append {
+    let mut writes = vec![match append {
         true => model::ticket_touch_write(&ticket, before.status)?,
         false => Write::Put {
             item: model::ticket_item(&ticket)?,
@@ -156,7 +177,7 @@ pub(super) async fn commit(
         });
     }
     for participant in &ticket.participants {
-        writes.push(match with.append {
+        writes.push(match append {
             true => model::shared_copy_touch_write(&ticket, participant)?,
             false => Write::Put {
                 item: model::shared_copy_item(&ticket, participant)?,
@@ -164,8 +185,8 @@ pub(super) async fn commit(
             },
         });
     }
-    writes.extend((with.writes)(&ticket)?);
-    if let Some(outbox) = notify::outbox_write(app, actor, &ticket, &events, with.notify).await? {
+    writes.extend(extra_writes(&ticket)?);
+    if let Some(outbox) = notify::outbox_write(app, actor, &ticket, &events, notify).await? {
         writes.push(outbox);
     }
     app.store.transact(writes).await.map_err(|e| match e {
