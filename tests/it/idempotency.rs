@@ -41,6 +41,14 @@ impl Desk {
         invoke(&self.desk.app, request).await
     }
 
+    /// The ticket's page (with its history) as the holder of `token` sees it.
+    async fn view(&self, token: &str, number: &str) -> Value {
+        let mut view = with_token(event("get-ticket"), Some(token));
+        view["pathParameters"]["number"] = number.into();
+        view["rawPath"] = format!("/tickets/{number}").into();
+        invoke(&self.desk.app, view).await.body
+    }
+
     async fn my_numbers(&self, token: &str) -> Vec<String> {
         let list = with_query(
             with_token(event("list-tickets"), Some(token)),
@@ -173,11 +181,7 @@ async fn a_retried_note_is_added_once(store: Arc<dyn ItemStore>) {
     assert_eq!(bobs.status, 201);
     assert!(!replayed(&bobs));
 
-    let view = with_token(event("get-ticket"), Some(&d.ann));
-    let mut view = view;
-    view["pathParameters"]["number"] = number.as_str().into();
-    view["rawPath"] = format!("/tickets/{number}").into();
-    let history = invoke(&d.desk.app, view).await.body["history"].clone();
+    let history = d.view(&d.ann, &number).await["history"].clone();
     let notes = history
         .as_array()
         .unwrap()
@@ -199,10 +203,7 @@ async fn a_retried_note_is_added_once(store: Arc<dyn ItemStore>) {
     assert_eq!((reopening.status, retried.status), (201, 201));
     assert!(replayed(&retried));
     assert_eq!(retried.body["id"], reopening.body["id"]);
-    let mut view = with_token(event("get-ticket"), Some(&d.ann));
-    view["pathParameters"]["number"] = number.as_str().into();
-    view["rawPath"] = format!("/tickets/{number}").into();
-    let after = invoke(&d.desk.app, view).await.body;
+    let after = d.view(&d.ann, &number).await;
     assert_eq!(after["status"], "open");
     let kinds: Vec<&str> = after["history"]
         .as_array()
@@ -343,10 +344,7 @@ async fn a_note_taken_over_meanwhile_answers_with_the_takers_note(store: Arc<dyn
     assert_eq!(answer.status, 201, "{}", answer.body);
     assert!(replayed(&answer));
     assert_eq!(answer.body["id"], takers_id.as_str());
-    let mut view = with_token(event("get-ticket"), Some(&d.ann));
-    view["pathParameters"]["number"] = number.as_str().into();
-    view["rawPath"] = format!("/tickets/{number}").into();
-    let history = invoke(&d.desk.app, view).await.body["history"].clone();
+    let history = d.view(&d.ann, &number).await["history"].clone();
     let notes = history
         .as_array()
         .unwrap()

@@ -22,8 +22,7 @@ use crate::store::{Condition, Key, StoreError, Write};
 use crate::tickets::{self, TicketDetail};
 use crate::{App, Error, Result, throttle};
 
-use super::keys::key_item;
-pub(crate) use super::keys::{Holder, link, new_key_write};
+use super::keys::{Holder, key_item, link, new_key_write};
 
 /// Wrong keys one source may try per window before it must wait.
 pub const MISSES_PER_SOURCE: i64 = 20;
