@@ -7,16 +7,13 @@
 
 use time::Duration;
 
-use crate::store::Key;
+use crate::store::{Key, model};
 use crate::{App, Result};
 
 fn window_key(name: &str, subject: &str, window: Duration, now: i64) -> (Key, i64) {
     let size = window.whole_seconds().max(1);
     let start = now - now.rem_euclid(size);
-    (
-        Key::new(format!("THROTTLE#{name}#{subject}"), format!("#WINDOW#{start}")),
-        start + size,
-    )
+    (model::throttle_window_key(name, subject, start), start + size)
 }
 
 /// Counts one more attempt; returns the attempts in the current window.

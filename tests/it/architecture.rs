@@ -336,7 +336,11 @@ fn the_import_graph_sees_the_layers() {
             .any(|t| t == to || t.starts_with(&format!("{to}::")))
     };
     // A sample of real edges, so the checker is known to read the code.
-    assert!(imports("store::model", "domain"), "{:?}", graph["store::model"]);
+    assert!(
+        imports("store::model::ticket", "domain"),
+        "{:?}",
+        graph["store::model::ticket"]
+    );
     assert!(graph["store::model"].contains("store"), "`use super::...`");
     assert!(imports("conversation::sharing", "guest::keys"), "inline paths");
     assert!(
@@ -344,6 +348,50 @@ fn the_import_graph_sees_the_layers() {
         "a name the root re-exports: `crate::App`"
     );
     assert!(!imports("domain", "store"), "the domain imports nothing above it");
+}
+
+/// The keys are the bottom of the single-table design: the codecs build on
+/// them, and they know only the domain's identifiers and the store's port.
+#[test]
+fn the_keys_import_only_the_domain_and_the_port() {
+    let graph = import_graph(&shared_src());
+    let above: Vec<&Module> = graph["store::model::keys"]
+        .iter()
+        .filter(|m| !(m.as_str() == "store" || *m == "domain" || m.starts_with("domain::")))
+        .collect();
+    assert!(above.is_empty(), "store/model/keys.rs reaches up to {above:?}");
+}
+
+/// Items and keys are built in `store/model/` only: a key spelled elsewhere
+/// is one the data model's documentation and the codecs do not know.
+#[test]
+fn only_the_model_builds_items_and_keys() {
+    let mut files = BTreeMap::new();
+    collect(&shared_src(), &shared_src(), &mut files);
+    let outside: Vec<&Module> = files
+        .iter()
+        .filter(|(module, _)| {
+            // The port and its backends take items apart; tests build them.
+            !(module.starts_with("store") || module.starts_with("testing"))
+        })
+        .filter(|(_, text)| {
+            let code = strip_comments(text);
+            calls(&code, "Item::new(") || calls(&code, "Key::new(")
+        })
+        .map(|(module, _)| module)
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "items or keys built outside store/model: {outside:?} (add a codec or a key there)"
+    );
+}
+
+/// Whether `code` calls `call` itself: not `RequestKey::new(`, not `hmac::Key::new(`.
+fn calls(code: &str, call: &str) -> bool {
+    code.match_indices(call).any(|(at, _)| {
+        let before = &code[..at];
+        !before.ends_with(|c: char| c.is_alphanumeric() || c == '_') && !before.ends_with("hmac::")
+    })
 }
 
 #[test]
@@ -393,4 +441,12 @@ fn a_circle_is_found() {
         circle.contains(&"a".to_owned()) && circle.contains(&"b".to_owned()),
         "{circle:?}"
     );
+}
+
+#[test]
+fn a_built_key_is_seen() {
+    assert!(calls("let k = Key::new(a, b);", "Key::new("));
+    assert!(calls("store::Key::new(a, b)", "Key::new("));
+    assert!(!calls("RequestKey::new(a)", "Key::new("));
+    assert!(!calls("hmac::Key::new(alg, s)", "Key::new("));
 }

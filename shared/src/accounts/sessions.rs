@@ -11,9 +11,9 @@ use time::{Duration, OffsetDateTime};
 use super::{AccountView, User, blocking, find_user_by_email, get_user};
 use crate::auth::password;
 use crate::auth::tokens::TokenKeys;
-use crate::domain::{Email, UserId};
+use crate::domain::Email;
 use crate::secret::{digest, new_token};
-use crate::store::model::{self, simple_item};
+use crate::store::model::{self, RefreshToken, SessionFamily};
 use crate::store::{Attributes, Condition, Item, StoreError, Write};
 use crate::throttle;
 use crate::{App, Error, Result};
@@ -68,15 +68,18 @@ pub async fn start(app: &App, user: &User) -> Result<Session> {
     app.store
         .transact(vec![
             Write::Put {
-                item: simple_item(
-                    model::session_family_key(&family),
-                    "session",
-                    attrs(json!({"user_id": user.id, "revoked": false, "expires_at": expires_at})),
-                ),
+                item: model::session_family_item(
+                    &family,
+                    &SessionFamily {
+                        user_id: user.id.clone(),
+                        revoked: false,
+                        expires_at,
+                    },
+                )?,
                 condition: Some(Condition::NotExists),
             },
             Write::Put {
-                item: refresh_item(&refresh_digest, &family, user, expires_at),
+                item: refresh_item(&refresh_digest, &family, user, expires_at)?,
                 condition: Some(Condition::NotExists),
             },
         ])
@@ -84,17 +87,16 @@ pub async fn start(app: &App, user: &User) -> Result<Session> {
     session(app, user, now, refresh_token)
 }
 
-fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Item {
-    simple_item(
-        model::refresh_key(digest),
-        "refresh_token",
-        attrs(json!({
-            "family": family,
-            "user_id": user.id,
-            "epoch": user.session_epoch,
-            "replaced": false,
-            "expires_at": expires_at,
-        })),
+fn refresh_item(digest: &str, family: &str, user: &User, expires_at: i64) -> Result<Item, StoreError> {
+    model::refresh_token_item(
+        digest,
+        &RefreshToken {
+            family: family.to_owned(),
+            user_id: user.id.clone(),
+            epoch: user.session_epoch,
+            replaced: false,
+            expires_at,
+        },
     )
 }
 
@@ -238,12 +240,12 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
         .get(&key)
         .await?
         .ok_or_else(|| signed_out("the session has ended"))?;
-    let field = |name: &str| item.get(name).cloned().unwrap_or(Value::Null);
-    let family = item.string("family")?.to_owned();
-    if field("expires_at").as_i64().unwrap_or(0) <= now.unix_timestamp() {
+    let token = model::refresh_token_from_item(&item)?;
+    let family = token.family;
+    if token.expires_at <= now.unix_timestamp() {
         return Err(signed_out("the session has expired"));
     }
-    if field("replaced") == Value::Bool(true) {
+    if token.replaced {
         // A replaced token came back: someone else holds a copy.
         revoke_family(app, &family).await?;
         return Err(signed_out(
@@ -251,19 +253,17 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
         ));
     }
     let family_key = model::session_family_key(&family);
-    let family_item = app.store.get(&family_key).await?;
-    if family_item.is_none_or(|f| {
-        f.get("revoked") != Some(&Value::Bool(false))
-            || f.get("expires_at").and_then(Value::as_i64).unwrap_or(0) <= now.unix_timestamp()
-    }) {
+    let live_family = match app.store.get(&family_key).await? {
+        Some(item) => Some(model::session_family_from_item(&item)?),
+        None => None,
+    };
+    if live_family.is_none_or(|f| f.revoked || f.expires_at <= now.unix_timestamp()) {
         return Err(signed_out("the session has ended"));
     }
-    let user_id =
-        UserId::parse(item.string("user_id")?).ok_or_else(|| signed_out("the session has ended"))?;
-    let user = get_user(app, &user_id)
+    let user = get_user(app, &token.user_id)
         .await?
         .ok_or_else(|| signed_out("the account no longer exists"))?;
-    if field("epoch").as_u64() != Some(user.session_epoch) {
+    if token.epoch != user.session_epoch {
         return Err(signed_out("the password was changed"));
     }
 
@@ -279,7 +279,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
                 condition: Some(Condition::Equals("replaced".into(), Value::Bool(false))),
             },
             Write::Put {
-                item: refresh_item(&next_digest, &family, &user, expires_at),
+                item: refresh_item(&next_digest, &family, &user, expires_at)?,
                 condition: Some(Condition::NotExists),
             },
             // A sign-out racing this refresh wins.
@@ -305,7 +305,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
 /// Ends the session the refresh token belongs to (every token of its family).
 pub async fn logout(app: &App, token: &str) -> Result<()> {
     if let Some(item) = app.store.get(&model::refresh_key(&digest(token))).await? {
-        revoke_family(app, item.string("family")?).await?;
+        revoke_family(app, &model::refresh_token_from_item(&item)?.family).await?;
     }
     Ok(())
 }

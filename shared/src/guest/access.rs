@@ -13,8 +13,8 @@ use time::Duration;
 use crate::auth::Actor;
 use crate::conversation::{self, NoteRequest, TicketUpdate};
 use crate::directory::{self, TicketView};
-use crate::domain::{Email, Status, Ticket, TicketEvent, TicketNumber, UserId};
-use crate::i18n::{Language, Text};
+use crate::domain::{Status, Ticket, TicketEvent};
+use crate::i18n::Text;
 use crate::mail::Message;
 use crate::secret::digest;
 use crate::store::model;
@@ -93,18 +93,15 @@ async fn resolve(app: &App, key: &str) -> Result<Option<Opened>> {
     };
     // The lookup matched on the digest already; compare again without
     // early exit so no timing depends on how much of it matched.
-    if verify_slices_are_equal(item.string("digest")?.as_bytes(), key_digest.as_bytes()).is_err() {
+    let record = model::access_key_from_item(&item)?;
+    if verify_slices_are_equal(record.digest.as_bytes(), key_digest.as_bytes()).is_err() {
         return Ok(None);
     }
-    let number: TicketNumber = item
-        .string("ticket")?
-        .parse()
-        .map_err(|_| StoreError::Corrupt("bad ticket number in access key".into()))?;
-    let corrupt = |what: &str| StoreError::Corrupt(format!("bad {what} in access key"));
+    let number = record.ticket;
     let holder = Holder {
-        acting_as: UserId::parse(item.string("acting_as")?).ok_or_else(|| corrupt("holder id"))?,
-        email: Email::parse(item.string("email")?).map_err(|_| corrupt("email"))?,
-        language: Language::from_code(item.string("language")?).unwrap_or_default(),
+        acting_as: record.acting_as,
+        email: record.email,
+        language: record.language,
     };
     let Some(detail) = tickets::load(app, &number).await? else {
         return Ok(None);

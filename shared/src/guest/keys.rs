@@ -22,13 +22,13 @@ pub(crate) struct Holder {
 
 /// The item of a key (by its digest) to `number`, held by `holder`.
 pub(super) fn key_item(key_digest: &str, number: &TicketNumber, holder: &Holder) -> Item {
-    model::access_key_item(
-        key_digest,
-        number,
-        &holder.acting_as,
-        &holder.email,
-        holder.language,
-    )
+    model::access_key_item(&model::AccessKeyRecord {
+        digest: key_digest.to_owned(),
+        ticket: *number,
+        acting_as: holder.acting_as.clone(),
+        email: holder.email.clone(),
+        language: holder.language,
+    })
 }
 
 /// A new key for `number` (to email, shown once) and the write storing its digest.
@@ -137,7 +137,7 @@ pub struct Invitation {
 impl Invitation {
     /// Holds while the pointer still names the key read.
     pub(super) fn condition(&self) -> Condition {
-        Condition::Equals("access_pk".into(), self.key.pk.clone().into())
+        Condition::Equals(model::INVITEE_ACCESS_PK.into(), self.key.pk.clone().into())
     }
 }
 
@@ -146,16 +146,14 @@ pub async fn invitation_of(app: &App, number: &TicketNumber, email: &Email) -> R
     let Some(item) = app.store.get(&pointer).await? else {
         return Ok(None);
     };
-    let key = Key::new(item.string("access_pk")?, item.string("access_sk")?);
+    let (key, holder) = model::invitee_from_item(&item)?;
     // Pointers written before they named the holder: the key names it.
-    let acting_as = match item.get("acting_as").and_then(serde_json::Value::as_str) {
-        Some(id) => id.to_owned(),
+    let holder = match holder {
+        Some(holder) => holder,
         None => match app.store.get(&key).await? {
-            Some(key_item) => key_item.string("acting_as")?.to_owned(),
+            Some(key_item) => model::access_key_holder(&key_item)?,
             None => return Ok(None),
         },
     };
-    let holder =
-        UserId::parse(&acting_as).ok_or_else(|| StoreError::Corrupt("bad holder id in invitation".into()))?;
     Ok(Some(Invitation { pointer, key, holder }))
 }

@@ -1,0 +1,42 @@
+//! The transactional outbox's items: a pending notification, and each
+//! address's sent-once claim.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use super::keys::{OUTBOX_PARTITION, outbox_key, sortable_time};
+use super::{ENTITY, Item, Key, StoreError, entity_item, from_item, to_attributes, with_expiry};
+use crate::store::{EXPIRES_AT, Index};
+
+/// A notification to deliver, pending in GSI5 under `OUTBOX` (oldest first).
+pub fn outbox_item(
+    id: &str,
+    at: OffsetDateTime,
+    body: &impl Serialize,
+    expires_at: i64,
+) -> Result<Item, StoreError> {
+    let mut item = entity_item(outbox_key(id), "outbox", to_attributes(body)?);
+    item.0
+        .insert(Index::Gsi5.pk_attr().into(), OUTBOX_PARTITION.into());
+    item.0.insert(
+        Index::Gsi5.sk_attr().into(),
+        format!("{}#{id}", sortable_time(at)).into(),
+    );
+    Ok(with_expiry(item, expires_at))
+}
+
+pub fn outbox_from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    from_item(item, "outbox")
+}
+
+/// A delivery's claim on sending to one address: `claim` holds it until
+/// `lease_until` (epoch seconds), after which another delivery may take it.
+pub fn sending_item(key: &Key, claim: &str, lease_until: i64, expires_at: i64) -> Item {
+    Item::new(key.pk.clone(), key.sk.clone())
+        .with(ENTITY, "sent")
+        .with("state", "sending")
+        .with("claim", claim)
+        .with("lease_until", lease_until)
+        .with(EXPIRES_AT, expires_at)
+}
