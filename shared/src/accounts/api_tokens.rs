@@ -170,10 +170,7 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str) -> Result<()> {
             },
         ])
         .await
-        .map_err(|e| match e {
-            StoreError::TransactionConditionFailed(_) => Error::NotFound("token"),
-            other => other.into(),
-        })
+        .map_err(|e| e.when_refused(|_| Error::NotFound("token")))
 }
 
 /// The actor an integration token acts as: the token and its owner in one

@@ -14,7 +14,7 @@ use crate::auth::{Actor, Role, policy};
 use crate::domain::{Email, OrganizationId, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
-use crate::store::StoreError;
+use crate::store::Refused;
 use crate::{App, Error, Result};
 
 pub const INVITATION_LIFETIME: Duration = Duration::hours(72);
@@ -199,10 +199,11 @@ pub async fn accept(app: &App, request: AcceptRequest) -> Result<Session> {
     if let Some(guest) = &guest {
         writes.push(crate::guest::retire_write(&user.email, guest));
     }
-    app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(0) => links::invalid_link(),
-        StoreError::TransactionConditionFailed(_) => super::email_taken(&user.email),
-        other => other.into(),
+    app.store.transact(writes).await.map_err(|e| {
+        e.when_refused(|at| match at {
+            Refused::At(0) => links::invalid_link(),
+            _ => super::email_taken(&user.email),
+        })
     })?;
     sessions::start(app, &user).await
 }

@@ -14,7 +14,7 @@ use crate::auth::Role;
 use crate::domain::{Email, OrganizationId, UserId};
 pub use crate::domain::{Name, Organization, Profile, User};
 use crate::store::model;
-use crate::store::{Condition, StoreError, Write};
+use crate::store::{Condition, Write};
 use crate::{App, Error, Result};
 
 /// The account as its owner sees it (no secrets).
@@ -48,11 +48,8 @@ pub async fn create_organization(app: &App, organization: &Organization) -> Resu
             condition: Some(Condition::NotExists),
         })
         .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed => {
-                Error::Conflict(format!("organization {} already exists", organization.id))
-            }
-            other => other.into(),
+        .map_err(|e| {
+            e.when_refused(|_| Error::Conflict(format!("organization {} already exists", organization.id)))
         })
 }
 
@@ -99,10 +96,7 @@ pub async fn create_user(app: &App, user: &User) -> Result<()> {
     app.store
         .transact(create_user_writes(user)?)
         .await
-        .map_err(|e| match e {
-            StoreError::TransactionConditionFailed(_) => email_taken(&user.email),
-            other => other.into(),
-        })
+        .map_err(|e| e.when_refused(|_| email_taken(&user.email)))
 }
 
 pub async fn get_user(app: &App, id: &UserId) -> Result<Option<User>> {

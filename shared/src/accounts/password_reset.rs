@@ -15,7 +15,7 @@ use crate::domain::Email;
 use crate::guest;
 use crate::i18n::Text;
 use crate::mail::Message;
-use crate::store::StoreError;
+use crate::store::Refused;
 use crate::store::model;
 use crate::store::{Condition, Write};
 use crate::throttle;
@@ -135,12 +135,11 @@ pub async fn confirm(app: &App, request: ConfirmRequest) -> Result<()> {
     app.store
         .transact(vec![link.consume(), save_user_write(&user)?])
         .await
-        .map_err(|e| match e {
-            StoreError::TransactionConditionFailed(0) => links::invalid_link(),
-            StoreError::TransactionConditionFailed(_) => {
-                Error::Conflict("the account changed meanwhile; open the link again".into())
-            }
-            other => other.into(),
+        .map_err(|e| {
+            e.when_refused(|at| match at {
+                Refused::At(0) => links::invalid_link(),
+                _ => Error::Conflict("the account changed meanwhile; open the link again".into()),
+            })
         })
 }
 
@@ -197,9 +196,10 @@ async fn create_guest_account(
     ];
     writes.extend(create_user_writes(&user)?);
     writes.push(guest::retire_write(email, &guest));
-    app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(0) => links::invalid_link(),
-        StoreError::TransactionConditionFailed(_) => email_taken(email),
-        other => other.into(),
+    app.store.transact(writes).await.map_err(|e| {
+        e.when_refused(|at| match at {
+            Refused::At(0) => links::invalid_link(),
+            _ => email_taken(email),
+        })
     })
 }

@@ -13,7 +13,7 @@ use crate::error::Reason;
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::model;
-use crate::store::{Condition, StoreError, Write};
+use crate::store::{Condition, Refused, Write};
 use crate::{App, Error, Result, throttle};
 
 pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::hours(24);
@@ -95,11 +95,8 @@ pub async fn update(app: &App, actor: &Actor, update: ProfileUpdate) -> Result<P
         Some(card) => app.store.transact(vec![save_user_write(&user)?, card]).await,
         None => app.store.write(save_user_write(&user)?).await,
     };
-    saved.map_err(|e| match e {
-        StoreError::ConditionFailed | StoreError::TransactionConditionFailed(_) => {
-            Error::Conflict("the profile changed meanwhile; reload it and save again".into())
-        }
-        other => other.into(),
+    saved.map_err(|e| {
+        e.when_refused(|_| Error::Conflict("the profile changed meanwhile; reload it and save again".into()))
     })?;
     user.version += 1;
     if let Some(new_email) = &pending_email {
@@ -171,15 +168,12 @@ pub async fn confirm_email(app: &App, request: ConfirmEmail) -> Result<AccountVi
         },
         save_user_write(&user)?,
     ];
-    app.store.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionConditionFailed(0) => links::invalid_link(),
-        StoreError::TransactionConditionFailed(2) => {
-            Error::Conflict(format!("{new_email} is used by another account"))
-        }
-        StoreError::TransactionConditionFailed(_) => {
-            Error::Conflict("the account changed meanwhile; open the link again".into())
-        }
-        other => other.into(),
+    app.store.transact(writes).await.map_err(|e| {
+        e.when_refused(|at| match at {
+            Refused::At(0) => links::invalid_link(),
+            Refused::At(2) => Error::Conflict(format!("{new_email} is used by another account")),
+            _ => Error::Conflict("the account changed meanwhile; open the link again".into()),
+        })
     })?;
     user.version += 1;
     Ok(AccountView::from(&user))
@@ -212,13 +206,9 @@ pub async fn change_password(app: &App, actor: &Actor, change: PasswordChange) -
     }
     user.password_hash = Some(blocking(move || password::hash(&new_password)).await?);
     user.session_epoch += 1;
-    app.store
-        .write(save_user_write(&user)?)
-        .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed => Error::Conflict("the account changed meanwhile; try again".into()),
-            other => other.into(),
-        })?;
+    app.store.write(save_user_write(&user)?).await.map_err(|e| {
+        e.when_refused(|_| Error::Conflict("the account changed meanwhile; try again".into()))
+    })?;
     user.version += 1;
     sessions::start(app, &user).await
 }

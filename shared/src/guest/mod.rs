@@ -146,10 +146,10 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     let use_challenge = challenge::verify(app, &submission.challenge, &submission.solution)?;
     // Used up before anything is counted, so one solved challenge cannot be
     // replayed to eat someone's quota.
-    app.store.write(use_challenge).await.map_err(|e| match e {
-        StoreError::ConditionFailed => challenge::replayed(),
-        other => other.into(),
-    })?;
+    app.store
+        .write(use_challenge)
+        .await
+        .map_err(|e| e.when_refused(|_| challenge::replayed()))?;
 
     let window = Duration::hours(1);
     if throttle::hit(app, "guest-source", source, window).await? > TICKETS_PER_SOURCE_PER_HOUR {

@@ -334,6 +334,26 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Which condition refused a write: the one write's, or that of the write
+/// at this position of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Write,
+    At(usize),
+}
+
+impl StoreError {
+    /// The one translation of a refused condition: `meaning` says what the
+    /// refusal means to the use case; every other failure maps as usual.
+    pub fn when_refused(self, meaning: impl FnOnce(Refused) -> crate::Error) -> crate::Error {
+        match self {
+            Self::ConditionFailed => meaning(Refused::Write),
+            Self::TransactionConditionFailed(at) => meaning(Refused::At(at)),
+            other => other.into(),
+        }
+    }
+}
+
 impl From<StoreError> for crate::Error {
     fn from(err: StoreError) -> Self {
         match err {
@@ -441,4 +461,26 @@ pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::{Refused, StoreError};
+    use crate::Error;
+
+    #[test]
+    fn a_refused_condition_takes_the_callers_meaning_and_nothing_else_does() {
+        let meaning = |at: Refused| Error::Conflict(format!("{at:?}"));
+        assert!(
+            matches!(StoreError::ConditionFailed.when_refused(meaning), Error::Conflict(m) if m == "Write")
+        );
+        assert!(
+            matches!(StoreError::TransactionConditionFailed(2).when_refused(meaning), Error::Conflict(m) if m == "At(2)")
+        );
+        // A dependency failure stays one (503), whatever the caller meant.
+        let outage = StoreError::Unavailable("down".into()).when_refused(meaning);
+        assert_eq!(outage.status(), 503, "{outage:?}");
+        let corrupt = StoreError::Corrupt("bad".into()).when_refused(meaning);
+        assert_eq!(corrupt.status(), 500, "{corrupt:?}");
+    }
 }
