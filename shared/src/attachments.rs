@@ -21,7 +21,7 @@ use crate::blobs::{PresignedRequest, attachment_disposition};
 use crate::conversation;
 use crate::domain::{EventKind, Ticket, TicketNumber};
 use crate::error::Reason;
-use crate::store::model;
+use crate::store::{self, model};
 use crate::store::{Condition, Query, StoreError, Write};
 use crate::{App, Error, Result};
 
@@ -339,16 +339,14 @@ pub async fn verify(app: &App, key: &str) -> Result<Verdict> {
         attachment.rejected_because = Some(reason.clone());
         // Kept a while so the uploader can read why, then gone (TTL).
         let expires_at = (app.clock.now() + REJECTED_TTL).unix_timestamp();
-        app.store
-            .write(Write::Put {
-                item: model::attachment_item(&attachment, Some(expires_at))?,
-                condition: Some(Condition::Equals("status".into(), "pending".into())),
-            })
-            .await
-            .or_else(|e| match e {
-                StoreError::ConditionFailed => Ok(()),
-                other => Err(other),
-            })?;
+        store::done_if_refused(
+            app.store
+                .write(Write::Put {
+                    item: model::attachment_item(&attachment, Some(expires_at))?,
+                    condition: Some(Condition::Equals("status".into(), "pending".into())),
+                })
+                .await,
+        )?;
         return Ok(Verdict::Rejected(reason));
     }
 

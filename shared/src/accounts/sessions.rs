@@ -13,6 +13,7 @@ use crate::auth::password;
 use crate::auth::tokens::TokenKeys;
 use crate::domain::Email;
 use crate::secret::{digest, new_token};
+use crate::store;
 use crate::store::model::{self, RefreshToken, SessionFamily};
 use crate::store::{Attributes, Condition, Item, StoreError, Write};
 use crate::throttle;
@@ -215,19 +216,17 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
 }
 
 async fn revoke_family(app: &App, family: &str) -> Result<()> {
-    app.store
-        .write(Write::Update {
-            key: model::session_family_key(family),
-            set: attrs(json!({"revoked": true})),
-            remove: vec![],
-            condition: Some(Condition::Exists),
-        })
-        .await
-        .or_else(|e| match e {
-            // Already gone (expired): nothing left to revoke.
-            StoreError::ConditionFailed => Ok(()),
-            other => Err(other),
-        })?;
+    // Already gone (expired): nothing left to revoke.
+    store::done_if_refused(
+        app.store
+            .write(Write::Update {
+                key: model::session_family_key(family),
+                set: attrs(json!({"revoked": true})),
+                remove: vec![],
+                condition: Some(Condition::Exists),
+            })
+            .await,
+    )?;
     Ok(())
 }
 

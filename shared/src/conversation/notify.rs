@@ -29,7 +29,7 @@ use crate::auth::Actor;
 use crate::domain::{Email, EventKind, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{self, Language, Text};
 use crate::mail::Message;
-use crate::store::model;
+use crate::store::{self, model};
 use crate::store::{Condition, Index, Query, StoreError, Write};
 use crate::{App, Result};
 
@@ -365,16 +365,14 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
             }
             Err(err) => {
                 // Release the claim so the next try sends it.
-                app.store
-                    .write(Write::Delete {
-                        key,
-                        condition: Some(Condition::Equals("claim".into(), claim.into())),
-                    })
-                    .await
-                    .or_else(|e| match e {
-                        StoreError::ConditionFailed => Ok(()),
-                        other => Err(other),
-                    })?;
+                store::done_if_refused(
+                    app.store
+                        .write(Write::Delete {
+                            key,
+                            condition: Some(Condition::Equals("claim".into(), claim.into())),
+                        })
+                        .await,
+                )?;
                 retry.get_or_insert(err.into());
                 continue;
             }
@@ -389,18 +387,16 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
         return Err(err);
     }
     // Delivered: out of the pending index (the item expires later).
-    app.store
-        .write(Write::Update {
-            key: model::outbox_key(&notification.id),
-            set: serde_json::Map::from_iter([("delivered".to_owned(), true.into())]),
-            remove: vec![Index::Gsi5.pk_attr().into(), Index::Gsi5.sk_attr().into()],
-            condition: Some(Condition::Exists),
-        })
-        .await
-        .or_else(|e| match e {
-            StoreError::ConditionFailed => Ok(()),
-            other => Err(other),
-        })?;
+    store::done_if_refused(
+        app.store
+            .write(Write::Update {
+                key: model::outbox_key(&notification.id),
+                set: serde_json::Map::from_iter([("delivered".to_owned(), true.into())]),
+                remove: vec![Index::Gsi5.pk_attr().into(), Index::Gsi5.sk_attr().into()],
+                condition: Some(Condition::Exists),
+            })
+            .await,
+    )?;
     Ok(())
 }
 

@@ -354,6 +354,15 @@ impl StoreError {
     }
 }
 
+/// A write whose refused condition means its work is done already (the item
+/// moved on, or is gone): that refusal is success; any other failure is not.
+pub fn done_if_refused(written: Result<(), StoreError>) -> Result<(), StoreError> {
+    match written {
+        Err(StoreError::ConditionFailed) => Ok(()),
+        other => other,
+    }
+}
+
 impl From<StoreError> for crate::Error {
     fn from(err: StoreError) -> Self {
         match err {
@@ -465,7 +474,7 @@ pub(crate) fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod refusal_tests {
-    use super::{Refused, StoreError};
+    use super::{Refused, StoreError, done_if_refused};
     use crate::Error;
 
     #[test]
@@ -482,5 +491,15 @@ mod refusal_tests {
         assert_eq!(outage.status(), 503, "{outage:?}");
         let corrupt = StoreError::Corrupt("bad".into()).when_refused(meaning);
         assert_eq!(corrupt.status(), 500, "{corrupt:?}");
+    }
+
+    #[test]
+    fn a_refused_write_is_done_and_a_failed_one_is_not() {
+        assert!(done_if_refused(Err(StoreError::ConditionFailed)).is_ok());
+        assert!(done_if_refused(Ok(())).is_ok());
+        assert!(matches!(
+            done_if_refused(Err(StoreError::Unavailable("down".into()))),
+            Err(StoreError::Unavailable(_))
+        ));
     }
 }
