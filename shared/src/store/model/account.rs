@@ -7,7 +7,7 @@ use super::keys::{
     DIRECTORY_AGENT, DIRECTORY_ORGANIZATION, DIRECTORY_PARTITION, agent_card_key, api_token_key,
     api_token_listing_key, email_claim_key, link_key, organization_key, user_key,
 };
-use super::{ENTITY, Item, StoreError, entity_item, from_item, is_entity, to_attributes, with_expiry};
+use super::{ENTITY, Item, StoreError, from_item, is_entity, record_item, with_expiry};
 use crate::domain::{Email, Organization, Purpose, Role, TokenInfo, User, UserId};
 use crate::store::{EXPIRES_AT, Index};
 
@@ -21,7 +21,7 @@ fn directory_entry(item: &mut Item, kind: &str, name: &str, id: &str) {
 }
 
 pub fn organization_item(org: &Organization) -> Result<Item, StoreError> {
-    let mut item = entity_item(organization_key(&org.id), "organization", to_attributes(org)?);
+    let mut item = record_item(organization_key(&org.id), "organization", org)?;
     directory_entry(
         &mut item,
         DIRECTORY_ORGANIZATION,
@@ -40,7 +40,7 @@ pub fn organization_from_item(item: &Item) -> Result<Organization, StoreError> {
 }
 
 pub fn user_item(user: &User) -> Result<Item, StoreError> {
-    Ok(entity_item(user_key(&user.id), "user", to_attributes(user)?))
+    record_item(user_key(&user.id), "user", user)
 }
 
 pub fn is_user_item(item: &Item) -> bool {
@@ -88,7 +88,7 @@ pub fn user_id_of_claim(item: &Item) -> Result<UserId, StoreError> {
 }
 
 pub fn link_item(digest: &str, purpose: &Purpose, expires_at: i64) -> Result<Item, StoreError> {
-    let item = entity_item(link_key(digest), "link", to_attributes(purpose)?);
+    let item = record_item(link_key(digest), "link", purpose)?;
     Ok(with_expiry(item, expires_at))
 }
 

@@ -4,13 +4,13 @@
 use serde_json::Value;
 
 use super::keys::{access_key_key, challenge_used_key, guest_key, invitee_key};
-use super::{ENTITY, Item, Key, StoreError, entity_item, from_item, to_attributes};
+use super::{ENTITY, Item, Key, StoreError, from_item, record_item};
 use crate::domain::{Email, Guest, TicketNumber, UserId};
 use crate::i18n::Language;
 use crate::store::EXPIRES_AT;
 
 pub fn guest_item(email: &Email, guest: &Guest) -> Result<Item, StoreError> {
-    Ok(entity_item(guest_key(email), "guest", to_attributes(guest)?))
+    record_item(guest_key(email), "guest", guest)
 }
 
 pub fn guest_from_item(item: &Item) -> Result<Guest, StoreError> {

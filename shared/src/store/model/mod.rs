@@ -1,6 +1,6 @@
 //! The single-table design: every entity, its keys and its index entries.
 //! Access patterns and their key conditions are documented in
-//! `shared/DATA_MODEL.md`. [`keys`] spells every key; one codec per
+//! `shared/DATA_MODEL.md`. `keys.rs` spells every key; one codec per
 //! aggregate builds and reads its items; no other code does either.
 
 use serde::Serialize;
@@ -15,7 +15,7 @@ mod attachment;
 mod guard;
 mod guest;
 mod idempotency;
-pub mod keys;
+mod keys;
 mod outbox;
 mod session;
 mod ticket;
@@ -66,17 +66,13 @@ fn from_item<T: DeserializeOwned>(item: &Item, entity: &str) -> Result<T, StoreE
     T::deserialize(&item.0).map_err(|e| StoreError::Corrupt(format!("{entity}: {e}")))
 }
 
-fn entity_item(key: Key, entity: &str, body: Attributes) -> Item {
-    let mut item = Item::new(key.pk, key.sk);
-    item.0.extend(body);
-    item.0.insert(ENTITY.into(), entity.into());
-    item
-}
-
-/// An entity's item from any serializable record: its fields are the item's
-/// attributes (serde names them).
+/// An entity's item from its serializable record: the record's fields are
+/// the item's attributes (serde names them).
 fn record_item(key: Key, entity: &str, record: &impl Serialize) -> Result<Item, StoreError> {
-    Ok(entity_item(key, entity, to_attributes(record)?))
+    let mut item = Item::new(key.pk, key.sk);
+    item.0.extend(to_attributes(record)?);
+    item.0.insert(ENTITY.into(), entity.into());
+    Ok(item)
 }
 
 fn with_expiry(mut item: Item, expires_at: i64) -> Item {

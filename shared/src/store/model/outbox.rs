@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::keys::{OUTBOX_PARTITION, outbox_key, sortable_time};
-use super::{ENTITY, Item, Key, StoreError, entity_item, from_item, to_attributes, with_expiry};
+use super::{ENTITY, Item, Key, StoreError, from_item, record_item, with_expiry};
 use crate::store::{EXPIRES_AT, Index};
 
 /// A notification to deliver, pending in GSI5 under `OUTBOX` (oldest first).
@@ -16,7 +16,7 @@ pub fn outbox_item(
     body: &impl Serialize,
     expires_at: i64,
 ) -> Result<Item, StoreError> {
-    let mut item = entity_item(outbox_key(id), "outbox", to_attributes(body)?);
+    let mut item = record_item(outbox_key(id), "outbox", body)?;
     item.0
         .insert(Index::Gsi5.pk_attr().into(), OUTBOX_PARTITION.into());
     item.0.insert(

@@ -8,7 +8,7 @@ use super::keys::{
     EVENT_PREFIX, QUEUE_INDEX, TICKET_SK, TicketList, event_key, queue_partition, shared_copy_key,
     sortable_time, ticket_key, ticket_list_partition,
 };
-use super::{Attributes, Item, SK, StoreError, entity_item, from_item, to_attributes};
+use super::{Attributes, Item, SK, StoreError, from_item, record_item, to_attributes};
 use crate::domain::{QueueEntry, Status, StatusClass, Ticket, TicketEvent, TicketNumber, UserId, Visibility};
 use crate::store::{Condition, Write};
 
@@ -38,7 +38,7 @@ fn queue_sort(ticket: &Ticket) -> String {
 /// organization's lists only while the ticket is visible to the organization,
 /// and the support queue (oldest waiting first).
 pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
-    let mut item = entity_item(ticket_key(&ticket.number), "ticket", to_attributes(ticket)?);
+    let mut item = record_item(ticket_key(&ticket.number), "ticket", ticket)?;
     list_entries(
         &mut item,
         ticket,
@@ -93,11 +93,7 @@ fn touched_times(ticket: &Ticket) -> Result<Attributes, StoreError> {
 
 /// A participant's copy: the ticket, in the participant's own lists.
 pub fn shared_copy_item(ticket: &Ticket, participant: &UserId) -> Result<Item, StoreError> {
-    let mut item = entity_item(
-        shared_copy_key(&ticket.number, participant),
-        "ticket",
-        to_attributes(ticket)?,
-    );
+    let mut item = record_item(shared_copy_key(&ticket.number, participant), "ticket", ticket)?;
     list_entries(&mut item, ticket, &TicketList::Requester(participant.clone()));
     Ok(item)
 }
@@ -123,11 +119,7 @@ pub fn is_event_item(item: &Item) -> bool {
 
 /// A history event, under the ticket's partition.
 pub fn event_item(number: &TicketNumber, event: &TicketEvent) -> Result<Item, StoreError> {
-    Ok(entity_item(
-        event_key(number, event.at, &event.id),
-        "event",
-        to_attributes(event)?,
-    ))
+    record_item(event_key(number, event.at, &event.id), "event", event)
 }
 
 pub fn event_from_item(item: &Item) -> Result<TicketEvent, StoreError> {
