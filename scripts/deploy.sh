@@ -140,7 +140,7 @@ public=$(parameter PublicUrl)
 step "Upload web/ and refresh the CDN"
 bucket=$(output WebBucketName)
 # The files are not fingerprinted, so browsers revalidate each one (ETag)
-# and never mix an old app.js with a new page or API.
+# and never mix an old module of the front end with a new one or a new API.
 aws s3 sync web/ "s3://$bucket/" --delete --cache-control "no-cache"
 aws cloudfront create-invalidation --distribution-id "$(output WebDistributionId)" --paths "/*" >/dev/null
 echo "uploaded and invalidated"

@@ -172,6 +172,8 @@ SERVICEDESK_TEST_AWS_ENDPOINT="http://127.0.0.1:$dynamodb_port" \
 
 step "Browser journeys: Chromium (Debian) driven by playwright-core, axe-core on every page"
 collect "$browser_pid" "$browser_log" "installing the browser tools"
+# First the front end's module graph: every import resolves and points down.
+node tests/browser/modules.mjs
 # The portal binary is the one the build step made.
 browser_data=$(mktemp -d)
 portal_port=$("$VENV_BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -4,7 +4,7 @@
 // must be a file in web/. The local portal must answer each path with that
 // same file (it decides by the same rule), so local and CDN cannot disagree.
 // Usage: PORTAL_URL=http://127.0.0.1:PORT node tests/browser/cdn.mjs
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -24,19 +24,29 @@ for (const line of template.slice(start)) {
 const handler = new Function(`${body.join("\n")}\nreturn handler;`)();
 const viewerRequest = (uri) => handler({ version: "1.0", context: { eventType: "viewer-request" }, viewer: { ip: "198.51.100.1" }, request: { method: "GET", uri, querystring: {}, headers: {}, cookies: {} } }).uri;
 
-// Every page of the front end's router (web/app.js), with an example path.
+// Every page of the front end's router (web/app.js), with an example path,
+// and the module of web/pages/ it loads.
 const app = readFileSync(`${root}web/app.js`, "utf8");
 const table = app.match(/const pages = \[([\s\S]*?)\n\];/);
 assert.ok(table, "web/app.js has its page table");
-const pages = [...table[1].matchAll(/\[\/(\^.*?\$)\/,/g)].map(([, source]) => {
+const modules = [];
+const pages = [...table[1].matchAll(/\[\/(\^.*?\$)\/, "([a-z-]+)"/g)].map(([, source, module]) => {
   const example = source.slice(1, -1).replaceAll("\\/", "/").replace("([^/]+)", "T20261122.0001");
   assert.ok(new RegExp(source).test(example), `${example} is an example of ${source}`);
+  modules.push(`${module}.js`);
   return example;
 });
 assert.ok(pages.length >= 10, `pages found: ${pages}`);
+assert.equal(pages.length, table[1].split("\n").filter((line) => line.trim().startsWith("[/")).length, "every row of the page table is read");
+// Each page's module exists, and each module of web/pages/ is a page.
+assert.deepEqual(modules.toSorted(), readdirSync(`${root}web/pages`).toSorted(), "web/pages/ holds exactly the router's pages");
 // And every link the desk emails (shared/src: app.link(...)), fragments aside.
 const emailed = ["/ticket/T20261122.0001", "/access", "/reset-password", "/invitation", "/confirm-email"];
-const files = readdirSync(`${root}web`).map((name) => `/${name}`);
+// Every file of the site, in web/ and its folders (pages/, parts/).
+const files = readdirSync(`${root}web`, { recursive: true })
+  .filter((name) => statSync(`${root}web/${name}`).isFile())
+  .map((name) => `/${name}`);
+assert.ok(files.includes("/pages/ticket.js") && files.includes("/parts/ticket-view.js"), `the site's folders are read: ${files}`);
 const shell = readFileSync(`${root}web/index.html`);
 
 let checked = 0;

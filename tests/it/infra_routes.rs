@@ -444,16 +444,43 @@ fn the_cdn_sends_api_paths_to_the_api_and_page_paths_to_the_site() {
         "/integration-tokens",
         "/change-password",
         "/support",
-        "/app.js",
-        "/openapi.yaml",
-        "/styles.css",
-    ] {
-        assert!(!to_api(page), "{page} is a page of the site, not an API path");
+    ]
+    .into_iter()
+    .map(String::from)
+    // And every file of the site, its folders' (pages/, parts/) too.
+    .chain(site_files())
+    {
+        assert!(!to_api(&page), "{page} is a page of the site, not an API path");
         assert!(
-            !servicedesk::server::is_api_path(page),
+            !servicedesk::server::is_api_path(&page),
             "the local portal takes {page} for the API"
         );
     }
+}
+
+/// The paths of web/'s files, `/pages/ticket.js` for web/pages/ticket.js.
+fn site_files() -> Vec<String> {
+    fn walk(dir: &std::path::Path, prefix: &str, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("web/ is readable") {
+            let entry = entry.unwrap();
+            let path = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/web")),
+        "",
+        &mut found,
+    );
+    for expected in ["/app.js", "/openapi.yaml", "/styles.css", "/pages/ticket.js"] {
+        assert!(found.iter().any(|f| f == expected), "{expected} among {found:?}");
+    }
+    found
 }
 
 #[test]

@@ -286,3 +286,61 @@ fn every_kind_of_problem_the_code_answers_is_documented() {
         );
     }
 }
+
+/// The lists `export const NAME = ["a", "b"];` of web/vocabulary.js.
+fn web_vocabulary() -> std::collections::BTreeMap<String, Vec<String>> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/vocabulary.js");
+    let text = std::fs::read_to_string(path).expect("web/vocabulary.js");
+    text.lines()
+        .filter_map(|line| line.strip_prefix("export const "))
+        .filter_map(|line| line.split_once(" = ["))
+        .map(|(name, rest)| {
+            let words = rest
+                .trim_end_matches("];")
+                .split(',')
+                .map(|word| word.trim().trim_matches('"').to_owned())
+                .collect();
+            (name.to_owned(), words)
+        })
+        .collect()
+}
+
+#[test]
+fn the_web_forms_offer_the_apis_words() {
+    use servicedesk_shared::domain::{Priority, RequestType, Status, Visibility};
+    fn parses<T: serde::de::DeserializeOwned>(word: &str) -> bool {
+        serde_json::from_value::<T>(serde_json::Value::from(word)).is_ok()
+    }
+    let document = document();
+    let vocabulary = web_vocabulary();
+    let schemas = &document["components"]["schemas"];
+    let set = |words: &[String]| words.iter().cloned().collect::<BTreeSet<_>>();
+    for (list, schema, domain) in [
+        ("STATUSES", "Status", parses::<Status> as fn(&str) -> bool),
+        ("PRIORITIES", "Priority", parses::<Priority>),
+        ("REQUEST_TYPES", "RequestType", parses::<RequestType>),
+        ("VISIBILITIES", "Visibility", parses::<Visibility>),
+    ] {
+        let words = vocabulary
+            .get(list)
+            .unwrap_or_else(|| panic!("web/vocabulary.js has no {list}"));
+        let documented: BTreeSet<String> = schemas[schema]["enum"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{schema} is an enum"))
+            .iter()
+            .map(|word| word.as_str().unwrap().to_owned())
+            .collect();
+        // Every word once, all of the API's, none the API does not know.
+        assert_eq!(words.len(), set(words).len(), "{list} repeats a word");
+        assert_eq!(set(words), documented, "{list} (web) and {schema} (API)");
+        for word in words {
+            assert!(domain(word), "{list}: {word} is not a {schema} of the domain");
+        }
+    }
+    // A guest picks among some request types only.
+    let categories = &vocabulary["GUEST_CATEGORIES"];
+    assert!(!categories.is_empty());
+    for word in categories {
+        assert!(parses::<RequestType>(word), "GUEST_CATEGORIES: {word}");
+    }
+}
