@@ -2,10 +2,9 @@
 //! support agent, with known passwords printed at start-up. Local only: the
 //! Lambda functions never contain this module.
 
-use servicedesk_shared::accounts::{self, Name, Organization, Profile, User};
-use servicedesk_shared::auth::Role;
+use servicedesk_shared::accounts;
 use servicedesk_shared::auth::password::{self, NewPassword};
-use servicedesk_shared::domain::{Email, OrganizationId, UserId};
+use servicedesk_shared::domain::{Email, Name, Organization, OrganizationId, Profile, Role, User, UserId};
 use servicedesk_shared::i18n::Language;
 use servicedesk_shared::{App, Result};
 

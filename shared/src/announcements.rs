@@ -4,13 +4,11 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::auth::{Actor, policy};
-use crate::domain::Description;
+use crate::auth::policy;
+use crate::domain::{Actor, Announcement, Description};
 use crate::store::model;
 use crate::store::{Condition, Query, Write};
 use crate::{App, Error, Result};
-
-pub use crate::domain::Announcement;
 
 /// The body of `POST /announcements`.
 #[derive(Debug, Deserialize)]

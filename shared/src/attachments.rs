@@ -16,16 +16,14 @@
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use crate::auth::{Actor, policy};
+use crate::auth::policy;
 use crate::blobs::{PresignedRequest, attachment_disposition};
 use crate::conversation;
-use crate::domain::{EventKind, Ticket, TicketNumber};
+use crate::domain::{Actor, Attachment, AttachmentStatus, EventKind, Ticket, TicketNumber, Uploader};
 use crate::error::Reason;
 use crate::store::{self, model};
 use crate::store::{Condition, Query, StoreError, Write};
 use crate::{App, Error, Result};
-
-pub use crate::domain::{Attachment, AttachmentStatus, Uploader};
 
 pub const MAX_SIZE: u64 = 25 * 1024 * 1024;
 pub const MAX_PER_TICKET: usize = 20;

@@ -6,9 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::accounts::{Organization, User};
-use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, EventKind, OrganizationId, UserId};
+use crate::auth::policy;
+use crate::domain::{Actor, Email, EventKind, Organization, OrganizationId, Role, User, UserId};
 use crate::store::{self, Index, Query, model};
 use crate::tickets::TicketDetail;
 use crate::{App, Result};

@@ -13,7 +13,7 @@
 
 use time::Duration;
 
-use crate::auth::Actor;
+use crate::domain::Actor;
 use crate::secret::digest;
 use crate::store::{Condition, Item, StoreError, Write, model};
 use crate::{App, Error, Result};

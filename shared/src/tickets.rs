@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Actor, policy};
+use crate::auth::policy;
 use crate::domain::{
-    Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType, StatusClass,
-    Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
+    Actor, Contact, Description, Email, EventKind, NewTicket, OptionalText, Priority, RequestType,
+    StatusClass, Ticket, TicketEvent, TicketNumber, TicketSummary, Title, Visibility,
 };
 use crate::idempotency::{self, Failed, Once, RequestKey};
 use crate::store::model::{self, TicketList};

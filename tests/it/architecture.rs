@@ -450,3 +450,30 @@ fn a_built_key_is_seen() {
     assert!(!calls("RequestKey::new(a)", "Key::new("));
     assert!(!calls("hmac::Key::new(alg, s)", "Key::new("));
 }
+
+#[test]
+fn the_domain_is_reached_by_one_path() {
+    // `crate::domain::Actor`, never also `crate::auth::Actor`: a module
+    // above the domain that re-exported its types would give them a second
+    // name, and imports would again seem to point at the use cases.
+    let mut files = BTreeMap::new();
+    collect(&shared_src(), &shared_src(), &mut files);
+    let reexporting: Vec<&Module> = files
+        .iter()
+        .filter(|(module, _)| !module.starts_with("domain"))
+        .filter(|(_, text)| {
+            strip_comments(text)
+                .lines()
+                .any(|line| line.trim_start().starts_with("pub use crate::domain"))
+        })
+        .map(|(module, _)| module)
+        .collect();
+    assert!(
+        reexporting.is_empty(),
+        "domain types re-exported by {reexporting:?}: import them from crate::domain"
+    );
+    assert!(
+        files.keys().any(|module| module.starts_with("domain")),
+        "the domain is read"
+    );
+}

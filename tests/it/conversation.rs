@@ -10,10 +10,9 @@ use std::sync::Arc;
 use common::lambda::{Answer, event, fill, invoke, with_body, with_query, with_token};
 use serde_json::{Value, json};
 use servicedesk::demo;
-use servicedesk_shared::accounts::{self, Name, Profile, User};
-use servicedesk_shared::auth::Role;
+use servicedesk_shared::accounts;
 use servicedesk_shared::conversation::notify;
-use servicedesk_shared::domain::{Email, UserId};
+use servicedesk_shared::domain::{Email, Name, Profile, Role, User, UserId};
 use servicedesk_shared::i18n::Language;
 use servicedesk_shared::mail::Message;
 use servicedesk_shared::store::ItemStore;
@@ -676,14 +675,14 @@ async fn second_review_findings_stay_fixed(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.open_ticket().await;
     // Customers of another organization never become participants.
-    let eve = servicedesk_shared::accounts::User {
+    let eve = servicedesk_shared::domain::User {
         id: servicedesk_shared::domain::UserId::parse("eve").unwrap(),
         email: servicedesk_shared::domain::Email::parse("eve@globex.example").unwrap(),
-        role: servicedesk_shared::auth::Role::Customer,
+        role: servicedesk_shared::domain::Role::Customer,
         organization_id: servicedesk_shared::domain::OrganizationId::parse("globex"),
-        profile: servicedesk_shared::accounts::Profile::named(
-            servicedesk_shared::accounts::Name::parse("first_name", "Eve").unwrap(),
-            servicedesk_shared::accounts::Name::parse("last_name", "Evans").unwrap(),
+        profile: servicedesk_shared::domain::Profile::named(
+            servicedesk_shared::domain::Name::parse("first_name", "Eve").unwrap(),
+            servicedesk_shared::domain::Name::parse("last_name", "Evans").unwrap(),
             servicedesk_shared::i18n::Language::En,
         ),
         password_hash: None,

@@ -4,8 +4,9 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use servicedesk_shared::accounts::{self, Name, Organization, invitations};
+use servicedesk_shared::accounts::{self, invitations};
 use servicedesk_shared::auth::policy;
+use servicedesk_shared::domain::{Name, Organization};
 use servicedesk_shared::{App, Error, Result, api};
 
 pub const CREATE_ORGANIZATION: &str = "POST /admin/organizations";

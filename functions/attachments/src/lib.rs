@@ -5,8 +5,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use servicedesk_shared::attachments;
-use servicedesk_shared::auth::Actor;
-use servicedesk_shared::domain::TicketNumber;
+use servicedesk_shared::domain::{Actor, TicketNumber};
 use servicedesk_shared::guest::access;
 use servicedesk_shared::{App, Error, Result, api};
 

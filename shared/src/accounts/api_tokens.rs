@@ -12,13 +12,10 @@ use time::Duration;
 
 use super::User;
 use super::profile::{current_user, verify_current_password};
-use crate::auth::Actor;
-use crate::domain::{OptionalText, UserId};
+use crate::domain::{Actor, OptionalText, TokenInfo, UserId};
 use crate::secret::{digest, random_token};
 use crate::store::{self, Condition, Query, StoreError, Write, model};
 use crate::{App, Error, Result};
-
-pub use crate::domain::TokenInfo;
 
 /// What every integration token starts with: tells it from a session's JWT
 /// (and lets secret scanners recognise a leaked one).

@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::links::{self, Purpose};
+use super::links;
 use super::sessions::{self, Session};
 use super::{
     Name, Organization, Profile, User, blocking, create_user_writes, find_user_by_email, get_organization,
 };
 use crate::auth::password::{self, NewPassword};
-use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, OrganizationId, UserId};
+use crate::auth::policy;
+use crate::domain::{Actor, Email, OrganizationId, Purpose, Role, UserId};
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::Refused;

@@ -12,7 +12,7 @@ use crate::store::model;
 use crate::store::{Condition, Key, Write};
 use crate::{App, Error, Result};
 
-pub use crate::domain::Purpose;
+use crate::domain::Purpose;
 
 /// Stores a link for `purpose`, valid for `lifetime`; returns the token to email.
 pub async fn issue(app: &App, purpose: Purpose, lifetime: Duration) -> Result<String> {

@@ -10,9 +10,7 @@ pub mod sessions;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
-use crate::domain::{Email, OrganizationId, UserId};
-pub use crate::domain::{Name, Organization, Profile, User};
+use crate::domain::{Email, Name, Organization, OrganizationId, Profile, Role, User, UserId};
 use crate::store::model;
 use crate::store::{Condition, Write};
 use crate::{App, Error, Result};

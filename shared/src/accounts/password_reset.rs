@@ -4,14 +4,13 @@
 use serde::Deserialize;
 use time::Duration;
 
-use super::links::{self, Purpose};
+use super::links;
 use super::{
     Name, Organization, Profile, User, blocking, create_user_writes, email_taken, find_user_by_email,
     get_user, save_user_write,
 };
-use crate::auth::Role;
 use crate::auth::password::{self, NewPassword};
-use crate::domain::Email;
+use crate::domain::{Email, Purpose, Role};
 use crate::guest;
 use crate::i18n::Text;
 use crate::mail::Message;

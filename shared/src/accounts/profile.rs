@@ -3,12 +3,11 @@
 use serde::Deserialize;
 use time::Duration;
 
-use super::links::{self, Purpose};
+use super::links;
 use super::sessions::{self, Session};
 use super::{AccountView, Name, Profile, User, blocking, find_user_by_email, get_user, save_user_write};
-use crate::auth::Actor;
 use crate::auth::password::{self, NewPassword};
-use crate::domain::{Email, OptionalText};
+use crate::domain::{Actor, Email, OptionalText, Purpose};
 use crate::error::Reason;
 use crate::i18n::{Language, Text};
 use crate::mail::Message;

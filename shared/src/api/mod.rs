@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::Actor;
+use crate::domain::Actor;
 use crate::{App, Error, Result};
 
 /// The largest JSON body any endpoint accepts.

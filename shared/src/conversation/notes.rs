@@ -3,8 +3,10 @@
 
 use serde::Deserialize;
 
-use crate::auth::{Actor, policy};
-use crate::domain::{Description, Email, EventKind, StatusClass, Ticket, TicketEvent, TicketNumber, Title};
+use crate::auth::policy;
+use crate::domain::{
+    Actor, Description, Email, EventKind, StatusClass, Ticket, TicketEvent, TicketNumber, Title,
+};
 use crate::idempotency::{self, Failed, Once, RequestKey};
 use crate::store::Write;
 use crate::tickets;

@@ -25,8 +25,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::accounts::get_user;
-use crate::auth::Actor;
-use crate::domain::{Email, EventKind, Ticket, TicketEvent, TicketNumber, UserId};
+use crate::domain::{Actor, Email, EventKind, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{self, Language, Text};
 use crate::mail::Message;
 use crate::store::{self, model};
@@ -102,7 +101,7 @@ async fn user_recipient(app: &App, id: &UserId, audience: Audience) -> Result<Op
     Ok(get_user(app, id).await?.and_then(|u| opted_in(u, audience)))
 }
 
-fn opted_in(user: crate::accounts::User, audience: Audience) -> Option<Recipient> {
+fn opted_in(user: crate::domain::User, audience: Audience) -> Option<Recipient> {
     user.profile.notify_updates.then_some(Recipient {
         email: user.email,
         language: user.profile.language,

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Actor, policy};
-use crate::domain::{OrganizationId, Priority, QueueEntry, Status, StatusClass, UserId};
+use crate::auth::policy;
+use crate::domain::{Actor, OrganizationId, Priority, QueueEntry, Status, StatusClass, UserId};
 use crate::store::model;
 use crate::tickets::{ListCursor, ListRequest, Scan};
 use crate::{App, Error, Result};

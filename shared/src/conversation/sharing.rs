@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use crate::accounts::find_user_by_email;
-use crate::auth::{Actor, Role, policy};
-use crate::domain::{Email, EventKind, Ticket, TicketNumber};
+use crate::auth::policy;
+use crate::domain::{Actor, Email, EventKind, Role, Ticket, TicketNumber};
 use crate::store::Write;
 use crate::store::model;
 use crate::tickets;

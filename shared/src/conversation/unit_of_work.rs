@@ -4,8 +4,8 @@
 
 use std::time::Duration as StdDuration;
 
-use crate::auth::{Actor, policy};
-use crate::domain::{Email, EventKind, Status, StatusClass, Ticket, TicketEvent, TicketNumber};
+use crate::auth::policy;
+use crate::domain::{Actor, Email, EventKind, Status, StatusClass, Ticket, TicketEvent, TicketNumber};
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::{App, Error, Result};

@@ -3,8 +3,10 @@
 use serde::Deserialize;
 
 use crate::accounts::get_user;
-use crate::auth::{Actor, Role, policy};
-use crate::domain::{EventKind, OptionalText, Priority, Status, Ticket, TicketNumber, UserId, Visibility};
+use crate::auth::policy;
+use crate::domain::{
+    Actor, EventKind, OptionalText, Priority, Role, Status, Ticket, TicketNumber, UserId, Visibility,
+};
 use crate::tickets;
 use crate::{App, Error, Result};
 

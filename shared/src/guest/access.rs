@@ -10,10 +10,9 @@
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use time::Duration;
 
-use crate::auth::Actor;
 use crate::conversation::{self, NoteRequest, TicketUpdate};
 use crate::directory::{self, TicketView};
-use crate::domain::{Status, Ticket, TicketEvent};
+use crate::domain::{Actor, Status, Ticket, TicketEvent};
 use crate::i18n::Text;
 use crate::mail::Message;
 use crate::secret::digest;

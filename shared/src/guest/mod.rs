@@ -14,15 +14,14 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::domain::{
-    Contact, Description, Email, NewTicket, OptionalText, Priority, RequestType, Ticket, Title, Visibility,
+    Contact, Description, Email, Guest, NewTicket, OptionalText, Priority, RequestType, Ticket, Title,
+    Visibility,
 };
 use crate::i18n::{Language, Text};
 use crate::mail::Message;
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
 use crate::{App, Error, Result, throttle, tickets};
-
-pub use crate::domain::Guest;
 
 pub const TICKETS_PER_EMAIL_PER_HOUR: i64 = 5;
 pub const TICKETS_PER_SOURCE_PER_HOUR: i64 = 20;

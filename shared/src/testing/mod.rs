@@ -8,11 +8,10 @@ use time::macros::datetime;
 
 use crate::App;
 use crate::app::{Adapters, Settings};
-use crate::auth::Actor;
 use crate::auth::tokens::{TokenKeys, TokenSettings};
 use crate::blobs::local::LocalBlobStore;
 use crate::clock::ManualClock;
-use crate::domain::{OrganizationId, UserId};
+use crate::domain::{Actor, OrganizationId, UserId};
 use crate::ids::{IdGenerator, UuidV7};
 use crate::mail::MemoryMailer;
 use crate::secret::{Secret, Secrets};
