@@ -4,9 +4,9 @@
 // pages they open; the pieces pages share are in kit.js, vocabulary.js and
 // web/parts/.
 
-import { api, ApiError, currentAccount, restore, signOut } from "./api.js";
+import { api, currentAccount, restore, signOut } from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
-import { announce, errorMessage, go, h, link, main, show, useRouter } from "./kit.js";
+import { announce, errorMessage, go, h, link, main, startPage, unloaded, useRouter } from "./kit.js";
 
 function renderNav() {
   const account = currentAccount();
@@ -33,7 +33,7 @@ async function doSignOut() {
 }
 
 // Each path's page: the module web/pages/NAME.js, whose default export is
-// called with the path's captured parts.
+// called with the page (kit.js startPage) and the path's captured parts.
 const pages = [
   [/^\/$/, "home"],
   [/^\/sign-in$/, "sign-in"],
@@ -52,30 +52,24 @@ const pages = [
   [/^\/support$/, "support", { signedIn: true }],
 ];
 
-// Pages being shown (one may go to another): the page is busy until the last is.
-let showing = 0;
-
 async function route() {
-  const path = location.pathname;
-  const match = pages.find(([pattern]) => pattern.test(path));
-  if (!match) return show("404", h("p", {}, link("/", t("nav.home"))));
-  const [pattern, name, options = {}] = match;
-  if (options.signedIn && !currentAccount()) return go("/sign-in");
-  showing += 1;
+  const page = startPage();
+  // Busy until the page is shown (its module loads on the first visit).
   main.setAttribute("aria-busy", "true");
   try {
-    // A page that cannot be fetched is a network problem: say so, not the browser's words.
-    const page = await import(`./pages/${name}.js`).catch((cause) => {
-      console.error(cause);
-      throw new ApiError(0, {});
-    });
-    await page.default(...pattern.exec(path).slice(1).map(decodeURIComponent));
+    const path = location.pathname;
+    const match = pages.find(([pattern]) => pattern.test(path));
+    if (!match) return page.show("404", h("p", {}, link("/", t("nav.home"))));
+    const [pattern, name, options = {}] = match;
+    if (options.signedIn && !currentAccount()) return await go("/sign-in");
+    const module = await import(`./pages/${name}.js`).catch(unloaded);
+    if (!page.current()) return;
+    await module.default(page, ...pattern.exec(path).slice(1).map(decodeURIComponent));
   } catch (error) {
-    show(t("brand"), h("p", { class: "notice problem", role: "alert" },
+    page.show(t("brand"), h("p", { class: "notice problem", role: "alert" },
       t("error.generic", { detail: errorMessage(error) })));
   } finally {
-    showing -= 1;
-    if (!showing) main.removeAttribute("aria-busy");
+    if (page.current()) main.removeAttribute("aria-busy");
   }
 }
 

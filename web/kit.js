@@ -31,12 +31,27 @@ export function announce(message) {
   setTimeout(() => { status.textContent = message; }, 50);
 }
 
-/** Replaces the page and moves focus to its heading, for screen readers and keyboards. */
-export function show(title, ...content) {
-  document.title = `${title} · ${t("brand")}`;
-  const heading = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(heading, ...content.filter((part) => part !== null && part !== undefined));
-  heading.focus();
+let turn = 0;
+
+/**
+ * Starts a new page (the router does, once per navigation), given to the
+ * page's module: `page.show(title, ...content)` replaces the page and moves
+ * focus to its heading, for screen readers and keyboards, until another
+ * page starts. From then on it does nothing, so a page still loading (a
+ * slow answer, a module on its first visit) never covers the one the
+ * person went to next; `page.current()` says whether it is still the one.
+ */
+export function startPage() {
+  const mine = ++turn;
+  const current = () => mine === turn;
+  const show = (title, ...content) => {
+    if (!current()) return;
+    document.title = `${title} · ${t("brand")}`;
+    const heading = h("h1", { tabindex: "-1" }, title);
+    main.replaceChildren(heading, ...content.filter((part) => part !== null && part !== undefined));
+    heading.focus();
+  };
+  return { show, current };
 }
 
 // --- navigation ----------------------------------------------------------------
@@ -63,6 +78,15 @@ export function reroute() {
 /** Redraws the navigation bar (after signing in or out, or a change of language). */
 export function renderNav() {
   router.renderNav();
+}
+
+/**
+ * What a module that could not be loaded means to the person: most often
+ * the network (a failing module also lands here: its error is logged).
+ */
+export function unloaded(cause) {
+  console.error(cause);
+  throw new ApiError(0, {});
 }
 
 export function link(path, text, attrs = {}) {

@@ -1,7 +1,8 @@
-// The API's words for a ticket, in the order the forms offer them; each
-// list is the API's (web/openapi.yaml) and the domain's (shared/src/domain),
-// which tests/it/openapi.rs checks. Their labels are in i18n.js under
-// `status.`, `priority.`, `type.` and `visibility.`.
+// The API's words for a ticket, in the order the forms offer them (support's
+// queue filter lists priorities the other way round). Each list holds every
+// word of its enum in web/openapi.yaml, once, and each word is one the domain
+// (shared/src/domain) reads: tests/it/openapi.rs checks both. Their labels
+// are in i18n.js under `status.`, `priority.`, `type.` and `visibility.`.
 
 import { t } from "./i18n.js";
 

@@ -327,8 +327,20 @@ page.once("dialog", (dialog) => dialog.accept());
 await page.getByRole("button", { name: "Revoke ERP export" }).click();
 await page.getByText("You have no tokens.").waitFor();
 expect((await withToken()).status === 401, "a revoked token is refused at once");
+// A page still loading never covers the one clicked next: the profile's
+// answer is held back until the password page is shown.
+let releaseProfile;
+const profileHeld = new Promise((resolve) => { releaseProfile = resolve; });
+await page.route("**/account/profile", async (route) => { await profileHeld; await route.continue(); });
 await page.getByRole("link", { name: "Profile", exact: true }).click();
 await page.getByRole("link", { name: "Change password" }).click();
+expect((await heading(page)) === "Change password", "the page clicked last is shown");
+const profileAnswered = page.waitForResponse("**/account/profile");
+releaseProfile();
+await profileAnswered;
+await page.unroute("**/account/profile");
+await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+expect((await heading(page)) === "Change password", "and the page clicked before it, answered late, does not cover it");
 await page.getByLabel(/^Current password/).fill("not my password");
 await page.getByLabel(/^New password/).fill("amber-thistle-73");
 await page.getByLabel(/^Confirm the new password/).fill("amber-thistle-73");

@@ -2,7 +2,7 @@
 
 import { ApiError, withAccessKey } from "../api.js";
 import { t } from "../i18n.js";
-import { field, h, onSubmit, show } from "../kit.js";
+import { field, h, onSubmit } from "../kit.js";
 import { audience, showTicket } from "../parts/ticket-view.js";
 
 /** The API path of the ticket the held access key opens. */
@@ -13,7 +13,7 @@ function byAccessKey(method, path, body) {
   return withAccessKey(sessionStorage.getItem("sd-access") || "", method, path, body);
 }
 
-export default async function accessPage() {
+export default async function accessPage(page) {
   // The key arrives in the fragment (never sent to servers); drop it from the address bar.
   const key = new URLSearchParams(location.hash.slice(1)).get("key");
   if (key) {
@@ -22,7 +22,7 @@ export default async function accessPage() {
   }
   if (sessionStorage.getItem("sd-access")) {
     const viewer = audience("guest", ACCESS_BASE, byAccessKey);
-    const reload = async () => showTicket(await byAccessKey("GET", ACCESS_BASE), viewer, reload);
+    const reload = async () => showTicket(page, await byAccessKey("GET", ACCESS_BASE), viewer, reload);
     try {
       return await reload();
     } catch (error) {
@@ -36,9 +36,9 @@ export default async function accessPage() {
     if (!/^[A-Za-z0-9_-]{43}$/.test(pasted)) throw new ApiError(404, {});
     await withAccessKey(pasted, "GET", ACCESS_BASE);
     sessionStorage.setItem("sd-access", pasted);
-    await accessPage();
+    await accessPage(page);
   }) },
   field("key", t("access.key"), h("input", { type: "text", autocomplete: "off" }), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("access.open"))));
-  show(t("access.title"), form);
+  page.show(t("access.title"), form);
 }

@@ -2,9 +2,9 @@
 
 import { api, restore } from "../api.js";
 import { t } from "../i18n.js";
-import { announce, field, h, onSubmit, passwordInput, show } from "../kit.js";
+import { announce, field, h, onSubmit, passwordInput } from "../kit.js";
 
-export default function passwordPage() {
+export default function passwordPage(page) {
   const form = h("form", { onsubmit: onSubmit(async (v, form) => {
     await api("POST", "/account/password", v);
     await restore();
@@ -16,5 +16,5 @@ export default function passwordPage() {
   field("new_password", t("password.new"), passwordInput("new-password"), { required: true }),
   field("new_password_confirmation", t("password.confirm"), passwordInput("new-password"), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("password.submit"))));
-  show(t("password.title"), form);
+  page.show(t("password.title"), form);
 }

@@ -2,9 +2,9 @@
 
 import { anonymous } from "../api.js";
 import { t } from "../i18n.js";
-import { h, linkToken, show } from "../kit.js";
+import { h, linkToken } from "../kit.js";
 
-export default async function confirmEmailPage() {
+export default async function confirmEmailPage(page) {
   const account = await anonymous("POST", "/account/email/confirm", { token: linkToken() });
-  show(t("confirmEmail.title"), h("p", { class: "notice", role: "status" }, t("confirmEmail.done", { email: account.email })));
+  page.show(t("confirmEmail.title"), h("p", { class: "notice", role: "status" }, t("confirmEmail.done", { email: account.email })));
 }

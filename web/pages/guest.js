@@ -3,10 +3,10 @@
 
 import { anonymous } from "../api.js";
 import { language, t } from "../i18n.js";
-import { field, h, onSubmit, select, show } from "../kit.js";
+import { field, h, onSubmit, select } from "../kit.js";
 import { GUEST_CATEGORIES, choices } from "../vocabulary.js";
 
-export default function guestPage() {
+export default function guestPage(page) {
   const worker = new Worker("/pow-worker.js");
   const solved = anonymous("GET", "/guest/challenge").then((challenge) => new Promise((resolve) => {
     worker.onmessage = ({ data }) => resolve({ challenge: challenge.challenge, solution: data.solution });
@@ -21,7 +21,7 @@ export default function guestPage() {
     for (const optional of ["phone", "company_name", "product", "serial_number", "title"]) if (v[optional]) body[optional] = v[optional];
     await anonymous("POST", "/guest/tickets", body);
     worker.terminate();
-    show(t("guest.title"), h("p", { class: "notice", role: "status" }, t("guest.sent")));
+    page.show(t("guest.title"), h("p", { class: "notice", role: "status" }, t("guest.sent")));
   }) },
   field("contact_name", t("guest.name"), h("input", { type: "text", autocomplete: "name" }), { required: true }),
   field("email", t("guest.email"), h("input", { type: "email", autocomplete: "email" }), { required: true }),
@@ -38,5 +38,5 @@ export default function guestPage() {
     h("label", { for: "website" }, t("guest.website")), h("input", { id: "website", name: "website", type: "text", tabindex: "-1", autocomplete: "off" })),
   state,
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("guest.submit"))));
-  show(t("guest.title"), form);
+  page.show(t("guest.title"), form);
 }

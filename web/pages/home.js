@@ -2,7 +2,7 @@
 
 import { anonymous, currentAccount } from "../api.js";
 import { language, t } from "../i18n.js";
-import { h, link, show } from "../kit.js";
+import { h, link } from "../kit.js";
 
 /** The current announcements, in the interface's language. */
 async function banner() {
@@ -16,13 +16,13 @@ async function banner() {
   }
 }
 
-export default async function homePage() {
+export default async function homePage(page) {
   const news = await banner();
   if (!currentAccount()) {
-    return show(t("home.title"), news, h("p", {}, t("home.anonymous")),
+    return page.show(t("home.title"), news, h("p", {}, t("home.anonymous")),
       h("p", { class: "actions" }, link("/sign-in", t("nav.signin"), { class: "button" }), link("/guest", t("nav.guest"), { class: "button" })));
   }
-  show(t("home.title"), news, h("div", { class: "boxes" },
+  page.show(t("home.title"), news, h("div", { class: "boxes" },
     link("/new-ticket", t("home.create"), { class: "box" }),
     link("/my-tickets", t("home.mine"), { class: "box" }),
     link("/my-tickets?scope=organization&status=all", t("home.search"), { class: "box" })));

@@ -2,9 +2,9 @@
 
 import { api } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { announce, cardTable, errorMessage, field, h, main, onSubmit, passwordInput, select, show } from "../kit.js";
+import { announce, cardTable, errorMessage, field, h, main, onSubmit, passwordInput, select } from "../kit.js";
 
-export default async function tokensPage() {
+export default async function tokensPage(page) {
   const { tokens } = await api("GET", "/account/tokens");
   const { table, body, row } = cardTable(["tokens.name", "col.created", "tokens.expires", "tokens.actions"]);
   body.append(...tokens.map((token) => row([token.name, formatDate(token.created_at), formatDate(token.expires_at),
@@ -13,7 +13,7 @@ export default async function tokensPage() {
       if (!window.confirm(t("tokens.confirmRevoke", { name: token.name }))) return;
       try {
         await api("DELETE", `/account/tokens/${encodeURIComponent(token.id)}`);
-        await tokensPage();
+        await tokensPage(page);
         announce(t("tokens.revoked", { name: token.name }));
       } catch (error) {
         event.target.after(h("p", { class: "error", role: "alert" }, errorMessage(error)));
@@ -22,7 +22,7 @@ export default async function tokensPage() {
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     const created = await api("POST", "/account/tokens", { name: v.name, expires_in_days: Number(v.expires_in_days), current_password: v.current_password });
     try {
-      await tokensPage();
+      await tokensPage(page);
     } catch {
       // The list could not be reloaded; the secret must be shown all the same.
     }
@@ -36,6 +36,6 @@ export default async function tokensPage() {
   field("expires_in_days", t("tokens.days"), select([["30", t("tokens.days30")], ["90", t("tokens.days90")], ["365", t("tokens.days365")]], "90")),
   field("current_password", t("password.current"), passwordInput("current-password"), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("tokens.create"))));
-  show(t("tokens.title"), h("p", {}, t("tokens.help")), tokens.length ? table : h("p", {}, t("tokens.none")),
+  page.show(t("tokens.title"), h("p", {}, t("tokens.help")), tokens.length ? table : h("p", {}, t("tokens.none")),
     h("h2", {}, t("tokens.new")), form);
 }

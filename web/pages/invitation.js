@@ -2,9 +2,9 @@
 
 import { anonymous, restore } from "../api.js";
 import { t } from "../i18n.js";
-import { field, go, h, linkToken, onSubmit, passwordInput, renderNav, show } from "../kit.js";
+import { field, go, h, linkToken, onSubmit, passwordInput, renderNav } from "../kit.js";
 
-export default function invitationPage() {
+export default function invitationPage(page) {
   const token = linkToken();
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     await anonymous("POST", "/auth/invitations/accept", { token, first_name: v.first_name, last_name: v.last_name,
@@ -18,5 +18,5 @@ export default function invitationPage() {
   field("password", t("reset.password"), passwordInput("new-password"), { required: true }),
   field("password_confirmation", t("reset.confirm"), passwordInput("new-password"), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("invite.submit"))));
-  show(t("invite.title"), form);
+  page.show(t("invite.title"), form);
 }

@@ -2,10 +2,10 @@
 // completed or all, searched by text.
 
 import { formatDate, t } from "../i18n.js";
-import { field, go, h, select, show, values } from "../kit.js";
+import { field, go, h, select, values } from "../kit.js";
 import { ticketTable } from "../parts/ticket-table.js";
 
-export default async function listPage() {
+export default async function listPage(page) {
   const params = new URLSearchParams(location.search);
   const scope = params.get("scope") || "mine";
   const status = params.get("status") || "open";
@@ -23,6 +23,6 @@ export default async function listPage() {
   if (q) query.set("q", q);
   const [table, more, load] = ticketTable(`/tickets?${query}`,
     ["col.created", "col.updated"], (ticket) => [formatDate(ticket.created_at), formatDate(ticket.updated_at)], "list.empty");
-  show(t("list.title"), filters, table, more);
+  page.show(t("list.title"), filters, table, more);
   await load(null);
 }

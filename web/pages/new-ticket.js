@@ -2,10 +2,10 @@
 
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
-import { announce, errorMessage, field, go, h, link, main, onSubmit, randomKey, select, show, upload } from "../kit.js";
+import { announce, errorMessage, field, go, h, link, main, onSubmit, randomKey, select, upload } from "../kit.js";
 import { PRIORITIES, REQUEST_TYPES, VISIBILITIES, choices } from "../vocabulary.js";
 
-export default function newTicketPage() {
+export default function newTicketPage(page) {
   // One key per ticket being written: sending again after a lost answer
   // gets the ticket already opened instead of a second one.
   let attempt = randomKey();
@@ -63,5 +63,5 @@ export default function newTicketPage() {
     h("button", { type: "submit", value: "save" }, t("new.save")),
     h("button", { type: "submit", value: "another", class: "secondary" }, t("new.saveAnother")),
     link("/my-tickets", t("new.cancel"))));
-  show(t("new.title"), form);
+  page.show(t("new.title"), form);
 }

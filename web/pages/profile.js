@@ -3,9 +3,9 @@
 
 import { api } from "../api.js";
 import { setLanguage, t } from "../i18n.js";
-import { announce, field, h, link, main, onSubmit, passwordInput, renderNav, select, show } from "../kit.js";
+import { announce, field, h, link, main, onSubmit, passwordInput, renderNav, select } from "../kit.js";
 
-export default async function profilePage() {
+export default async function profilePage(page) {
   const p = await api("GET", "/account/profile");
   const text = (name, label, autocomplete, required = false) =>
     field(name, label, h("input", { type: name === "email" ? "email" : "text", value: p[name] || "", autocomplete }), { required });
@@ -19,7 +19,7 @@ export default async function profilePage() {
     const saved = await api("PUT", "/account/profile", body);
     setLanguage(saved.language);
     renderNav();
-    await profilePage();
+    await profilePage(page);
     const message = saved.pending_email ? t("profile.pending", { email: saved.pending_email }) : t("profile.saved");
     main.querySelector("form").prepend(h("p", { class: "notice", role: "status" }, message));
     announce(message);
@@ -37,5 +37,5 @@ export default async function profilePage() {
   check("show_landing_page", t("profile.landing")),
   check("notify_updates", t("profile.notify")),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("profile.save"))));
-  show(t("profile.title"), form, h("p", {}, link("/integration-tokens", t("tokens.title"))));
+  page.show(t("profile.title"), form, h("p", {}, link("/integration-tokens", t("tokens.title"))));
 }

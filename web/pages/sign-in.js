@@ -2,9 +2,9 @@
 
 import { currentAccount, signIn } from "../api.js";
 import { language, setLanguage, t } from "../i18n.js";
-import { field, go, h, link, onSubmit, renderNav, reroute, show } from "../kit.js";
+import { field, go, h, link, onSubmit, renderNav, reroute } from "../kit.js";
 
-export default function signInPage() {
+export default function signInPage(page) {
   const form = h("form", { onsubmit: onSubmit(async (v) => {
     await signIn(v.email, v.password);
     renderNav();
@@ -19,5 +19,5 @@ export default function signInPage() {
   field("email", t("signin.email"), h("input", { type: "email", autocomplete: "username" }), { required: true }),
   field("password", t("signin.password"), h("input", { type: "password", autocomplete: "current-password" }), { required: true }),
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("signin.submit")), link("/forgot-password", t("signin.forgot"))));
-  show(t("signin.title"), form);
+  page.show(t("signin.title"), form);
 }

@@ -3,12 +3,12 @@
 
 import { currentAccount } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { field, go, h, select, show, values } from "../kit.js";
+import { field, go, h, select, values } from "../kit.js";
 import { directory } from "../parts/people.js";
 import { ticketTable } from "../parts/ticket-table.js";
 import { PRIORITIES, STATUSES, choices } from "../vocabulary.js";
 
-export default async function supportPage() {
+export default async function supportPage(page) {
   const people = await directory();
   const params = new URLSearchParams(location.search);
   // `assignee` is anyone, me or nobody; `assignee_id` one agent: one picker offers both.
@@ -41,6 +41,6 @@ export default async function supportPage() {
     ["support.organization", "support.waiting", "support.priority"],
     (ticket) => [ticket.organization_id ? organizations.get(ticket.organization_id) ?? ticket.organization_id : t("person.guest"),
       formatDate(ticket.waiting_since), t(`priority.${ticket.priority}`)], "support.empty");
-  show(t("support.title"), filters, table, more);
+  page.show(t("support.title"), filters, table, more);
   await load(null);
 }

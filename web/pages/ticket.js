@@ -4,11 +4,11 @@ import { api, currentAccount } from "../api.js";
 import { directory } from "../parts/people.js";
 import { audience, showTicket } from "../parts/ticket-view.js";
 
-export default async function ticketPage(number) {
+export default async function ticketPage(page, number) {
   const path = `/tickets/${encodeURIComponent(number)}`;
-  const viewer = currentAccount().role === "agent"
+  const viewer = currentAccount()?.role === "agent"
     ? audience("agent", path, api, await directory())
     : audience("customer", path, api);
-  const reload = async () => showTicket(await api("GET", path), viewer, reload);
+  const reload = async () => showTicket(page, await api("GET", path), viewer, reload);
   await reload();
 }

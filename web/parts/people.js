@@ -6,12 +6,9 @@ import { language, t } from "../i18n.js";
 
 let cached = null;
 
-/**
- * Support's agents and organizations, by name in the interface's language,
- * read once per sign-in (each sign-in gives a new account object).
- */
+/** Support's agents and organizations, by name in the interface's language (read once per person signed in). */
 export async function directory() {
-  const reader = currentAccount();
+  const reader = currentAccount()?.id;
   if (!cached || cached.reader !== reader) {
     const { agents, organizations } = await api("GET", "/agent/directory");
     const byName = new Intl.Collator(language()).compare;

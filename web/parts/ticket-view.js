@@ -5,7 +5,7 @@
 
 import { currentAccount } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { announce, field, h, onSubmit, show, upload } from "../kit.js";
+import { announce, field, h, onSubmit, unloaded, upload } from "../kit.js";
 import { personName } from "./people.js";
 
 /**
@@ -31,8 +31,8 @@ function eventText(event, ticket) {
   }
 }
 
-/** Shows `ticket` to `viewer` (an `audience`); `reload` fetches and shows it again. */
-export async function showTicket(ticket, viewer, reload) {
+/** Shows `ticket` on `page` to `viewer` (an `audience`); `reload` fetches and shows it again. */
+export async function showTicket(page, ticket, viewer, reload) {
   const { kind, base, call } = viewer;
   const history = h("ol", { class: "history" }, ticket.history.map((event) =>
     h("li", { class: event.internal ? "internal" : null },
@@ -83,10 +83,11 @@ export async function showTicket(ticket, viewer, reload) {
   field("file_name", t("attach.file"), h("input", { type: "file" }), { required: true }),
   progress,
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("attach.upload"))));
-  const extra = kind === "agent" ? (await import("./triage.js")).triage(ticket, viewer, reload)
-    : kind === "customer" && viewer.account?.id === ticket.requester_id ? (await import("./sharing.js")).sharing(ticket, viewer, reload)
+  const extra = kind === "agent" ? (await import("./triage.js").catch(unloaded)).triage(ticket, viewer, reload)
+    : kind === "customer" && viewer.account?.id === ticket.requester_id
+      ? (await import("./sharing.js").catch(unloaded)).sharing(ticket, viewer, reload)
       : [];
-  show(`${ticket.number} · ${ticket.title}`,
+  page.show(`${ticket.number} · ${ticket.title}`,
     h("dl", { class: "meta" },
       h("dt", {}, t("ticket.status")), h("dd", { "data-status": ticket.status }, t(`status.${ticket.status}`)),
       h("dt", {}, t("ticket.type")), h("dd", {}, t(`type.${ticket.request_type}`)),
