@@ -5,9 +5,9 @@ use time::Duration;
 
 use super::links;
 use super::sessions::{self, Session};
-use super::{AccountView, Name, Profile, User, blocking, find_user_by_email, get_user, save_user_write};
+use super::{AccountView, blocking, find_user_by_email, get_user, save_user_write};
 use crate::auth::password::{self, NewPassword};
-use crate::domain::{Actor, Email, OptionalText, Purpose};
+use crate::domain::{Actor, Email, Name, OptionalText, Profile, Purpose, User};
 use crate::error::Reason;
 use crate::i18n::{Language, Text};
 use crate::mail::Message;

@@ -5,17 +5,16 @@
 //! descending from that sign-in).
 
 use serde::Serialize;
-use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::{AccountView, User, blocking, find_user_by_email, get_user};
+use super::{AccountView, blocking, find_user_by_email, get_user};
 use crate::auth::password;
 use crate::auth::tokens::TokenKeys;
-use crate::domain::Email;
+use crate::domain::{Email, User};
 use crate::secret::{digest, new_token};
 use crate::store;
 use crate::store::model::{self, RefreshToken, SessionFamily};
-use crate::store::{Attributes, Condition, Item, StoreError, Write};
+use crate::store::{Condition, Item, StoreError, Write};
 use crate::throttle;
 use crate::{App, Error, Result};
 
@@ -51,13 +50,6 @@ fn signed_out(reason: &str) -> Error {
 
 fn wrong_credentials() -> Error {
     Error::Unauthenticated("the email or password is wrong".into())
-}
-
-fn attrs(value: Value) -> Attributes {
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("attrs takes an object"),
-    }
 }
 
 /// Starts a session for `user`: a new family and its first refresh token.
@@ -152,31 +144,30 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
     let expires_at = (now + Duration::days(1)).unix_timestamp();
     let failures = app
         .store
-        .increment(&failures_key, "failures", 1, Some(expires_at))
+        .increment(&failures_key, model::LOGIN_FAILURES, 1, Some(expires_at))
         .await?;
     if let Some(wait) = backoff(u32::try_from(failures).unwrap_or(u32::MAX)) {
         let take_turn = app
             .store
-            .write(Write::Update {
-                key: failures_key.clone(),
-                set: attrs(json!({"locked_until": (now + wait).unix_timestamp()})),
-                remove: vec![],
-                condition: Some(Condition::AtMost("locked_until".into(), now.unix_timestamp())),
-            })
+            .write(model::take_login_turn_write(
+                failures_key.clone(),
+                (now + wait).unix_timestamp(),
+                now.unix_timestamp(),
+            ))
             .await;
         if let Err(StoreError::ConditionFailed) = take_turn {
             // Still waiting (or another try took this turn): not a failure
             // of its own. (With the expiry, in case the count was cleared.)
             let _ = app
                 .store
-                .increment(&failures_key, "failures", -1, Some(expires_at))
+                .increment(&failures_key, model::LOGIN_FAILURES, -1, Some(expires_at))
                 .await;
             from_source.give_back(app).await;
             let until = app
                 .store
                 .get(&failures_key)
                 .await?
-                .and_then(|item| item.get("locked_until").and_then(Value::as_i64))
+                .and_then(|item| model::login_locked_until(&item))
                 .unwrap_or(now.unix_timestamp() + 1);
             return Err(too_many_sign_ins((until - now.unix_timestamp()).max(1) as u64));
         }
@@ -217,23 +208,15 @@ pub async fn login(app: &App, email: &str, password: &str, source: &str) -> Resu
 
 async fn revoke_family(app: &App, family: &str) -> Result<()> {
     // Already gone (expired): nothing left to revoke.
-    store::done_if_refused(
-        app.store
-            .write(Write::Update {
-                key: model::session_family_key(family),
-                set: attrs(json!({"revoked": true})),
-                remove: vec![],
-                condition: Some(Condition::Exists),
-            })
-            .await,
-    )?;
+    store::done_if_refused(app.store.write(model::revoke_session_family_write(family)).await)?;
     Ok(())
 }
 
 /// Exchanges a refresh token for a new access token and a new refresh token.
 pub async fn refresh(app: &App, token: &str) -> Result<Session> {
     let now = app.clock.now();
-    let key = model::refresh_key(&digest(token));
+    let used = digest(token);
+    let key = model::refresh_key(&used);
     let item = app
         .store
         .get(&key)
@@ -271,21 +254,13 @@ pub async fn refresh(app: &App, token: &str) -> Result<Session> {
     let rotated = app
         .store
         .transact(vec![
-            Write::Update {
-                key,
-                set: attrs(json!({"replaced": true})),
-                remove: vec![],
-                condition: Some(Condition::Equals("replaced".into(), Value::Bool(false))),
-            },
+            model::use_refresh_token_write(&used),
             Write::Put {
                 item: refresh_item(&next_digest, &family, &user, expires_at)?,
                 condition: Some(Condition::NotExists),
             },
             // A sign-out racing this refresh wins.
-            Write::Check {
-                key: family_key,
-                condition: Condition::Equals("revoked".into(), Value::Bool(false)),
-            },
+            model::session_family_live_check(&family),
         ])
         .await;
     match rotated {

@@ -5,4 +5,4 @@ pub mod password;
 pub mod policy;
 pub mod tokens;
 
-use crate::domain::{Actor, Role};
+use crate::domain::Actor;

@@ -12,9 +12,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::{Actor, Role};
 use crate::Error;
-use crate::domain::{OrganizationId, UserId};
+use crate::domain::{Actor, OrganizationId, Role, UserId};
 use crate::secret::{Secret, Secrets};
 
 const SIGN_IN_AGAIN: &str =
