@@ -55,6 +55,12 @@ async function accessible(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/** Follows a link of the portal and waits until the router has shown its page (its module loads on first use). */
+async function follow(link) {
+  await link.click();
+  await link.page().locator("main:not([aria-busy])").waitFor();
+}
+
 /** The page's heading, once the router has shown the page (its module loads on first use). */
 async function heading(page) {
   await page.locator("main:not([aria-busy])").waitFor();
@@ -132,7 +138,7 @@ page.on("console", (message) => {
 // --- A guest submits, then follows the ticket from the emailed link. ---------
 await page.goto(`${base}/`);
 await accessible(page, "home");
-await page.getByRole("link", { name: "Request without an account" }).first().click();
+await follow(page.getByRole("link", { name: "Request without an account" }).first());
 expect((await heading(page)) === "Submit a request without an account", "guest form shown");
 await accessible(page, "guest-form");
 await page.getByLabel(/^Your name/).fill("Gina Green");
@@ -182,7 +188,7 @@ await signInAs("ann@acme.example", "orchid-lantern-42");
 await page.getByText("Planned maintenance on Saturday.").waitFor();
 expect(true, "the announcement is on the landing page");
 await accessible(page, "landing");
-await page.getByRole("link", { name: "Create a ticket" }).click();
+await follow(page.getByRole("link", { name: "Create a ticket" }));
 await accessible(page, "new-ticket");
 await page.getByRole("button", { name: "Save", exact: true }).click();
 expect(await page.getByLabel(/^Title/).evaluate((e) => !e.checkValidity()), "required fields are checked before sending");
@@ -212,7 +218,7 @@ await accessible(page, "ticket");
 await page.getByRole("button", { name: "Stop sharing with bob@acme.example" }).click();
 await page.getByText("No longer shared with bob@acme.example").first().waitFor();
 expect((await page.getByRole("button", { name: "Stop sharing with bob@acme.example" }).count()) === 0, "sharing is undone from the ticket page");
-await page.getByRole("link", { name: "My tickets" }).click();
+await follow(page.getByRole("link", { name: "My tickets" }));
 await page.getByRole("link", { name: number }).waitFor();
 await accessible(page, "my-tickets");
 expect(true, "the ticket is in My tickets");
@@ -238,7 +244,7 @@ expect(tessAccepted.status < 300, `the second agent accepted (${tessAccepted.sta
 await signInAs("sam@support.example", "harbor-violet-93");
 await page.getByRole("heading", { name: "Support queue" }).waitFor();
 await accessible(page, "support-queue");
-await page.getByRole("link", { name: number }).click();
+await follow(page.getByRole("link", { name: number }));
 await page.getByRole("heading", { level: 1 }).filter({ hasText: number }).waitFor();
 await page.getByLabel(/^Text/).fill("Please update the VPN client to 5.2.");
 await page.getByRole("button", { name: "Add note" }).click();
@@ -257,7 +263,7 @@ await page.locator("ol.history").getByText("Assigned to Tess Tanaka (Support)").
 expect(true, "support replied, noted internally and handed the ticket to another agent");
 await accessible(page, "support-ticket");
 // The queue, narrowed to the organization and the agent it went to.
-await page.getByRole("link", { name: "Support queue" }).click();
+await follow(page.getByRole("link", { name: "Support queue" }));
 await page.getByLabel(/^Assigned to/).selectOption({ label: "Tess Tanaka" });
 await page.getByLabel(/^Organization/).selectOption({ label: "Acme Corporation" });
 await page.getByRole("button", { name: "Show tickets" }).click();
@@ -292,7 +298,7 @@ expect((await page.locator("[data-status]").textContent()) === "Closed", "the cu
 await page.getByLabel("Language").selectOption("fr");
 await page.getByRole("heading", { name: "Historique" }).waitFor();
 expect((await page.locator("html").getAttribute("lang")) === "fr", "the page says it is in French");
-await page.getByRole("link", { name: "Mes tickets" }).click();
+await follow(page.getByRole("link", { name: "Mes tickets" }));
 await page.getByRole("button", { name: "Afficher les tickets" }).waitFor();
 await accessible(page, "my-tickets-fr");
 await page.getByRole("button", { name: "Se déconnecter" }).click();
@@ -306,14 +312,14 @@ await signInAs("ann@acme.example", "orchid-lantern-42");
 await page.getByRole("link", { name: "Profil", exact: true }).waitFor();
 expect((await page.locator("html").getAttribute("lang")) === "fr", "Ann's choice of French was kept in her profile");
 await page.locator("#lang").selectOption("en");
-await page.getByRole("link", { name: "Profile", exact: true }).click();
+await follow(page.getByRole("link", { name: "Profile", exact: true }));
 await page.getByLabel(/^Mobile/).fill("+33 6 12 34 56 78");
 await page.getByRole("button", { name: "Save" }).click();
 await page.getByText("Profile saved.").first().waitFor();
 expect((await page.getByLabel(/^Mobile/).inputValue()) === "+33 6 12 34 56 78", "the profile keeps the change");
 await accessible(page, "profile");
 // An integration token: created from the profile, it reaches the API as Ann until revoked.
-await page.getByRole("link", { name: "Integration tokens" }).click();
+await follow(page.getByRole("link", { name: "Integration tokens" }));
 await page.getByText("You have no tokens.").waitFor();
 await page.getByLabel(/^Name/).fill("ERP export");
 await page.getByLabel(/^Current password/).fill("orchid-lantern-42");
@@ -333,7 +339,7 @@ let releaseProfile;
 const profileHeld = new Promise((resolve) => { releaseProfile = resolve; });
 await page.route("**/account/profile", async (route) => { await profileHeld; await route.continue(); });
 await page.getByRole("link", { name: "Profile", exact: true }).click();
-await page.getByRole("link", { name: "Change password" }).click();
+await follow(page.getByRole("link", { name: "Change password" }));
 expect((await heading(page)) === "Change password", "the page clicked last is shown");
 const profileAnswered = page.waitForResponse("**/account/profile");
 releaseProfile();
@@ -351,7 +357,7 @@ await accessible(page, "change-password");
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/sign-in$/);
 
-await page.getByRole("link", { name: "Forgot your password?" }).click();
+await follow(page.getByRole("link", { name: "Forgot your password?" }));
 await accessible(page, "forgot-password");
 await page.getByLabel(/^Email/).fill("bob@acme.example");
 await page.getByRole("button", { name: "Send the link" }).click();
@@ -391,7 +397,7 @@ await page.waitForURL(/\/sign-in$/);
 // --- French, end to end: a guest, then a customer with her ticket. -----------
 await page.goto(`${base}/`);
 await page.getByLabel("Language").selectOption("fr");
-await page.getByRole("link", { name: "Demande sans compte" }).first().click();
+await follow(page.getByRole("link", { name: "Demande sans compte" }).first());
 await page.getByRole("heading", { name: "Envoyer une demande sans compte" }).waitFor();
 await accessible(page, "guest-form-fr");
 await page.getByLabel(/^Votre nom/).fill("Hugo Henry");
@@ -418,7 +424,7 @@ await page.getByRole("alert").waitFor();
 expect((await page.getByRole("alert").textContent()).includes("mot de passe est incorrect"), "a wrong password is explained in French");
 await page.getByLabel(/^Mot de passe/).fill("quiet-harbour-58");
 await page.getByRole("button", { name: "Se connecter" }).click();
-await page.getByRole("link", { name: "Créer un ticket" }).click();
+await follow(page.getByRole("link", { name: "Créer un ticket" }));
 await page.getByRole("heading", { name: "Nouveau ticket" }).waitFor();
 await accessible(page, "new-ticket-fr");
 await page.getByLabel(/^Titre/).fill("Imprimante hors ligne");
@@ -434,7 +440,7 @@ await page.getByText("Fichier ajouté : journal.txt").waitFor();
 expect((await page.getByRole("alert").textContent()).includes("pilote.exe n'a pas été joint : Ce type de fichier n'est pas accepté"),
   "a refused file is explained in French on the saved ticket, not on a form that would save it twice");
 expect((await page.locator("dl.meta").textContent()).includes("Cleo Clark"), "the ticket names Cleo as the requester");
-await page.getByRole("link", { name: "Mes tickets" }).click();
+await follow(page.getByRole("link", { name: "Mes tickets" }));
 await page.getByRole("link", { name: numberFr }).waitFor();
 expect((await page.getByRole("row").filter({ hasText: numberFr }).textContent()).includes("Nouveau"), "Mes tickets lists it, status in French");
 // Support answers (through the API); Cleo reads it in French and closes.
@@ -442,7 +448,7 @@ const repliedFr = await postAsSupport(`/tickets/${numberFr}/notes`, { text: "Nou
 expect(repliedFr.status === 201, "support replied to Cleo");
 const cleoUpdate = await waitForMail("cleo@acme.example", seen);
 expect(cleoUpdate !== null && cleoUpdate.includes("a été mis à jour"), "Cleo's update email is in French");
-await page.getByRole("link", { name: numberFr }).click();
+await follow(page.getByRole("link", { name: numberFr }));
 await page.getByText("Nous redémarrons le serveur d'impression.").waitFor();
 await accessible(page, "ticket-fr");
 await page.getByRole("button", { name: "Fermer le ticket" }).click();
