@@ -156,6 +156,12 @@ step "Build: the tests and every binary (the 17 bootstraps, the portal), in one 
 cargo build --workspace --all-features --bins --tests --quiet
 
 step "cargo test (unit, conformance on both backends, handlers, end to end)"
+# The mail corpus is read in place beside the checkout (never copied here).
+if [ -f ../shared/mail-corpus/corpus.json ]; then
+  echo "mail corpus: $(cd ../shared/mail-corpus && pwd)"
+else
+  echo "mail corpus: not beside this checkout (../shared/mail-corpus): its test is skipped"
+fi
 test_log="$CARGO_TARGET_DIR/cargo-test.log"
 # Every AWS call each function makes during the tests, for the least-privilege test.
 export SERVICEDESK_AWS_CALLS="$CARGO_TARGET_DIR/aws-calls.jsonl"

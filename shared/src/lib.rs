@@ -23,6 +23,8 @@ pub mod guest;
 pub mod i18n;
 pub mod idempotency;
 pub mod ids;
+#[cfg(feature = "inbound-mail")]
+pub mod inbound_mail;
 pub mod mail;
 pub mod secret;
 pub mod signed;

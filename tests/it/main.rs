@@ -22,6 +22,7 @@ mod infra_routes;
 mod integration_tokens;
 mod least_privilege;
 mod local_server;
+mod mail_corpus;
 mod mail_ses;
 mod openapi;
 mod secret_rotation;

@@ -1,0 +1,176 @@
+//! Whether a received mail may speak for the person it names: not mail
+//! from the desk itself (a loop), not automatic mail (`noise.rs`), not mail
+//! that fails its sender checks (SPF, DKIM, DMARC), not mail sent by one
+//! person on behalf of another. A refused mail is recorded for support and
+//! never answered: its sender may be forged, and an answer would be
+//! backscatter.
+
+use super::message::InboundMessage;
+use super::noise::{self, Kind};
+
+/// What the receiving side found out about the sender: in AWS, SES's
+/// receipt verdicts; locally, the `Authentication-Results` field the
+/// receiving host added (`from_header`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authenticity {
+    Pass,
+    /// The check that failed: `spf`, `dkim`, `dmarc`, `spam` or `virus`.
+    Fail(&'static str),
+    /// Nothing was checked (a mail dropped in the local inbox).
+    Unchecked,
+}
+
+impl Authenticity {
+    /// The verdict of the `Authentication-Results` fields (RFC 8601) that
+    /// `receiver` added; fields of any other host are ignored, as anyone can
+    /// write one into the mail they send. DMARC decides when present; else
+    /// an SPF failure with no passing DKIM signature fails.
+    pub fn from_header(mail: &InboundMessage, receiver: &str) -> Self {
+        let mut results: Vec<(String, String)> = Vec::new();
+        for field in mail.headers_named("authentication-results") {
+            let mut parts = field.split(';');
+            let id = parts
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .next()
+                .unwrap_or_default();
+            if !id.eq_ignore_ascii_case(receiver) {
+                continue;
+            }
+            for part in parts {
+                if let Some((method, rest)) = part.trim().split_once('=') {
+                    let result = rest.split_whitespace().next().unwrap_or_default();
+                    results.push((method.trim().to_lowercase(), result.to_lowercase()));
+                }
+            }
+        }
+        if results.is_empty() {
+            return Self::Unchecked;
+        }
+        let result = |method: &str| results.iter().find(|(m, _)| m == method).map(|(_, r)| r.as_str());
+        match (result("dmarc"), result("spf"), result("dkim")) {
+            (Some("fail"), _, _) => Self::Fail("dmarc"),
+            (None, Some("fail"), dkim) if dkim != Some("pass") => Self::Fail("spf"),
+            (None, _, Some("fail")) => Self::Fail("dkim"),
+            _ => Self::Pass,
+        }
+    }
+}
+
+/// Why a mail does not become a note or a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// It has no author address to check.
+    NoSender,
+    /// It comes from one of the desk's own addresses: answering would loop.
+    FromTheDesk,
+    /// An automatic reply, a list or bulk mail, or a delivery report.
+    Automatic(Kind),
+    /// It failed the named sender check.
+    NotAuthentic(&'static str),
+    /// Its `Sender` is someone else than its `From`: not the author's own mail.
+    OnBehalf,
+}
+
+/// Lets `mail` through, or says why not. `desk_addresses` are the desk's
+/// own addresses (lowercased): its sender and every reply address domain.
+pub fn screen(
+    mail: &InboundMessage,
+    desk_addresses: &[String],
+    authenticity: Authenticity,
+) -> Result<(), Refusal> {
+    let from = mail.from.as_deref().ok_or(Refusal::NoSender)?;
+    if desk_addresses.iter().any(|desk| desk == from) {
+        return Err(Refusal::FromTheDesk);
+    }
+    match noise::classify(mail) {
+        Kind::Personal => {}
+        other => return Err(Refusal::Automatic(other)),
+    }
+    if let Authenticity::Fail(check) = authenticity {
+        return Err(Refusal::NotAuthentic(check));
+    }
+    if mail.sender.as_deref().is_some_and(|sender| sender != from) {
+        return Err(Refusal::OnBehalf);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(headers: &[(&str, &str)]) -> InboundMessage {
+        InboundMessage {
+            from: Some("ann@acme.example".into()),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_lowercase(), (*v).to_owned()))
+                .collect(),
+            content_type: "text/plain".into(),
+            ..InboundMessage::default()
+        }
+    }
+
+    #[test]
+    fn only_the_receivers_own_verdict_counts() {
+        let failed = mail(&[(
+            "Authentication-Results",
+            "mx.desk.example; dmarc=fail header.from=acme.example",
+        )]);
+        assert_eq!(
+            Authenticity::from_header(&failed, "mx.desk.example"),
+            Authenticity::Fail("dmarc")
+        );
+        // Written by the sender (or any host on the way): not trusted, either way.
+        assert_eq!(
+            Authenticity::from_header(&failed, "other.example"),
+            Authenticity::Unchecked
+        );
+        let forwarded = mail(&[("Authentication-Results", "mx.desk.example; spf=fail; dkim=pass")]);
+        assert_eq!(
+            Authenticity::from_header(&forwarded, "mx.desk.example"),
+            Authenticity::Pass
+        );
+        let spoofed = mail(&[(
+            "Authentication-Results",
+            "mx.desk.example; spf=fail smtp.mailfrom=x; dkim=none",
+        )]);
+        assert_eq!(
+            Authenticity::from_header(&spoofed, "mx.desk.example"),
+            Authenticity::Fail("spf")
+        );
+    }
+
+    #[test]
+    fn the_desk_automatic_mail_failed_checks_and_proxies_are_refused() {
+        let desk = ["desk@desk.example".to_owned()];
+        assert_eq!(screen(&mail(&[]), &desk, Authenticity::Pass), Ok(()));
+        assert_eq!(screen(&mail(&[]), &desk, Authenticity::Unchecked), Ok(()));
+        let mut own = mail(&[]);
+        own.from = Some("desk@desk.example".into());
+        assert_eq!(screen(&own, &desk, Authenticity::Pass), Err(Refusal::FromTheDesk));
+        assert!(matches!(
+            screen(
+                &mail(&[("Auto-Submitted", "auto-replied")]),
+                &desk,
+                Authenticity::Pass
+            ),
+            Err(Refusal::Automatic(_))
+        ));
+        assert_eq!(
+            screen(&mail(&[]), &desk, Authenticity::Fail("dkim")),
+            Err(Refusal::NotAuthentic("dkim"))
+        );
+        let mut proxy = mail(&[]);
+        proxy.sender = Some("jake@acme.example".into());
+        assert_eq!(screen(&proxy, &desk, Authenticity::Pass), Err(Refusal::OnBehalf));
+        let mut anonymous = mail(&[]);
+        anonymous.from = None;
+        assert_eq!(
+            screen(&anonymous, &desk, Authenticity::Pass),
+            Err(Refusal::NoSender)
+        );
+    }
+}

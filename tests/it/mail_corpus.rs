@@ -1,0 +1,206 @@
+//! Email in, on real mail: the 40 messages of `../shared/mail-corpus/`
+//! (replies from Gmail, Outlook, Apple Mail, Thunderbird and phones in
+//! English, French and German; HTML-only mail; forwards; new requests with
+//! attachments; out-of-office, auto-replies, bounces, list mail and
+//! spoofing candidates), read in place beside the checkout (their licences
+//! vary: they are never copied here) and held to `corpus.json`'s expected
+//! outcome: the note's text under its comparison, what must not remain,
+//! what must, the attachments by name, or no note at all.
+//!
+//! The messages go through what the desk does with a received mail: read
+//! (`message`), screen (`screen`, with `noise`), keep what was written
+//! (`reply_text`). As the corpus asks, only addressing headers are
+//! changed: 39's `From` becomes the desk's own address.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use servicedesk_shared::inbound_mail::message::InboundMessage;
+use servicedesk_shared::inbound_mail::noise::Kind;
+use servicedesk_shared::inbound_mail::reply_text::reply_text;
+use servicedesk_shared::inbound_mail::screen::{Authenticity, Refusal, screen};
+
+/// The desk's address in this test (39 is made to come from it).
+const DESK: &str = "desk@desk.example";
+/// The receiving host whose `Authentication-Results` the desk trusts: 38's.
+const RECEIVER: &str = "example.com";
+
+/// The corpus, from `SERVICEDESK_MAIL_CORPUS` or beside the checkout.
+fn corpus_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("SERVICEDESK_MAIL_CORPUS") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.join("corpus.json").is_file(),
+            "SERVICEDESK_MAIL_CORPUS={} holds no corpus.json",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/mail-corpus");
+    beside.join("corpus.json").is_file().then_some(beside)
+}
+
+/// Replaces the header field `name` (and its folded lines), body untouched.
+fn with_header(raw: &[u8], name: &str, value: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(raw);
+    let split = text
+        .find("\r\n\r\n")
+        .or_else(|| text.find("\n\n"))
+        .expect("a header block");
+    let (head, body) = raw.split_at(split);
+    let newline = if head.contains(&b'\r') { "\r\n" } else { "\n" };
+    let head = String::from_utf8_lossy(head);
+    let mut lines: Vec<String> = Vec::new();
+    let mut skipping = false;
+    for line in head.split(newline) {
+        let folded = line.starts_with([' ', '\t']);
+        if !folded {
+            skipping = line
+                .to_lowercase()
+                .starts_with(&format!("{}:", name.to_lowercase()));
+        }
+        if !skipping {
+            lines.push(line.to_owned());
+        }
+    }
+    lines.push(format!("{name}: {value}"));
+    let mut out = lines.join(newline).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// `corpus.json`'s comparisons: `normalized` (line endings, trailing
+/// spaces, blank lines around) or `whitespace-insensitive`.
+fn same(compare: &str, got: &str, expected: &str) -> bool {
+    match compare {
+        "whitespace-insensitive" => {
+            let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            squeeze(got) == squeeze(expected)
+        }
+        _ => {
+            let normal = |s: &str| {
+                let text = s.replace("\r\n", "\n").replace('\r', "\n");
+                let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+                lines.join("\n").trim_matches('\n').to_owned()
+            };
+            normal(got) == normal(expected)
+        }
+    }
+}
+
+fn strings(entry: &Value, field: &str) -> Vec<String> {
+    entry[field]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_corpus_message_gets_its_expected_outcome() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
+        return;
+    };
+    let entries: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap();
+    assert_eq!(entries.len(), 40, "the corpus has its 40 messages");
+    let mut failures = Vec::new();
+    for entry in &entries {
+        let file = entry["file"].as_str().unwrap();
+        let mut raw = std::fs::read(dir.join(file)).unwrap();
+        if file.starts_with("39-") {
+            raw = with_header(&raw, "From", &format!("Service desk <{DESK}>"));
+        }
+        let mail = match InboundMessage::parse(&raw) {
+            Ok(mail) => mail,
+            Err(_) => {
+                failures.push(format!("{file}: unreadable"));
+                continue;
+            }
+        };
+        let screened = screen(
+            &mail,
+            &[DESK.to_owned()],
+            Authenticity::from_header(&mail, RECEIVER),
+        );
+        match entry["expected_note"].as_str() {
+            None => {
+                // No note, and for the reason its category gives.
+                let category = entry["category"].as_str().unwrap_or_default();
+                let why = match (&screened, category) {
+                    // A bounce names who failed, for support to see.
+                    (Err(Refusal::Automatic(Kind::Bounce(failed))), "dsn") if failed.is_empty() => {
+                        Some("a bounce that names no failed recipient".to_owned())
+                    }
+                    (Err(Refusal::Automatic(Kind::Bounce(_))), "dsn")
+                    | (Err(Refusal::Automatic(Kind::Automatic(_))), "out-of-office" | "auto-reply")
+                    | (Err(Refusal::Automatic(Kind::List)), "list")
+                    | (Err(Refusal::NotAuthentic(_)), "spoof-candidate")
+                    | (Err(Refusal::FromTheDesk | Refusal::OnBehalf), "spoof-candidate") => None,
+                    (Ok(()), _) => Some("would become a note".to_owned()),
+                    (Err(refusal), _) => Some(format!("refused as {refusal:?}")),
+                };
+                if let Some(why) = why {
+                    failures.push(format!("{file} ({category}): {why}"));
+                }
+            }
+            Some(expected) => {
+                if let Err(refusal) = &screened {
+                    failures.push(format!("{file}: refused ({refusal:?}), a note was expected"));
+                    continue;
+                }
+                let note = reply_text(&mail.text);
+                let compare = entry["compare"].as_str().unwrap_or("normalized");
+                let accepted =
+                    std::iter::once(expected.to_owned()).chain(strings(entry, "acceptable_alternatives"));
+                if !accepted.into_iter().any(|text| same(compare, &note, &text)) {
+                    failures.push(format!("{file}: the note is {note:?}, expected {expected:?}"));
+                }
+                for quoted in strings(entry, "must_not_contain") {
+                    if note.contains(&quoted) {
+                        failures.push(format!("{file}: the note keeps {quoted:?}"));
+                    }
+                }
+                for kept in strings(entry, "must_contain") {
+                    if !note.contains(&kept) {
+                        failures.push(format!("{file}: the note lost {kept:?}"));
+                    }
+                }
+                for name in strings(entry, "attachments") {
+                    if !mail.files.iter().any(|f| f.file_name == name) {
+                        let names: Vec<&str> = mail.files.iter().map(|f| f.file_name.as_str()).collect();
+                        failures.push(format!("{file}: no attachment {name:?} (has {names:?})"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 40 corpus messages miss their outcome:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_verdict_from_another_host_is_not_trusted() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
+        return;
+    };
+    let raw = std::fs::read(dir.join("38-dmarc-fail.eml")).unwrap();
+    let mail = InboundMessage::parse(&raw).unwrap();
+    assert_eq!(
+        Authenticity::from_header(&mail, RECEIVER),
+        Authenticity::Fail("dmarc")
+    );
+    assert_eq!(
+        Authenticity::from_header(&mail, "mx.desk.example"),
+        Authenticity::Unchecked
+    );
+}
