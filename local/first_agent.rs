@@ -108,6 +108,7 @@ pub fn app(config: &aws_config::SdkConfig, command: &Command) -> App {
             public_url: command.public_url.clone(),
             support_email: Email::parse(&command.email).unwrap_or_else(|_| unreachable!("checked by parse")),
             delivery_lease: servicedesk_shared::app::DELIVERY_LEASE,
+            reply_address: None,
         },
     )
 }

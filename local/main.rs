@@ -203,6 +203,7 @@ async fn run() -> Result<(), String> {
             support_email: servicedesk_shared::domain::Email::parse("support@servicedesk.localhost")
                 .unwrap_or_else(|_| unreachable!("a valid constant address")),
             delivery_lease: options.delivery_lease,
+            reply_address: None,
         },
     ));
     let seeded = demo::seed(&app)

@@ -23,6 +23,10 @@ pub struct Settings {
     /// How long a notification mail claimed for sending is left to its
     /// sender before another delivery may send it again (the sender died).
     pub delivery_lease: time::Duration,
+    /// The address replies by email go to (`reply@inbound.example.com`):
+    /// each notification's `Reply-To` is it with a token added
+    /// (`reply+<token>@…`). `None`: email in is off, and mail has no Reply-To.
+    pub reply_address: Option<crate::domain::Email>,
 }
 
 /// The default [`Settings::delivery_lease`]: well past one send's timeouts.

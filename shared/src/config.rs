@@ -52,6 +52,25 @@ impl Config {
         {
             problems.push(format!("PUBLIC_URL must start with https:// (got {url})"));
         }
+        let reply_address = get("REPLY_ADDRESS").and_then(|raw| match crate::domain::Email::parse(&raw) {
+            // The token rides after a `+` in the local part.
+            Ok(address)
+                if !address
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .contains('+') =>
+            {
+                Some(address)
+            }
+            _ => {
+                problems.push(format!(
+                    "REPLY_ADDRESS must be an email address without a + (got {raw})"
+                ));
+                None
+            }
+        });
         let support_email = support_email.and_then(|raw| {
             crate::domain::Email::parse(&raw)
                 .map_err(|_| problems.push(format!("SUPPORT_EMAIL is not an email address (got {raw})")))
@@ -72,6 +91,7 @@ impl Config {
                         public_url,
                         support_email,
                         delivery_lease: crate::app::DELIVERY_LEASE,
+                        reply_address,
                     },
                     mail_from,
                     ses_configuration_set: get("SES_CONFIGURATION_SET"),
@@ -105,6 +125,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_address_turns_email_in_on_and_must_take_a_token() {
+        let with = |reply: &str| {
+            let reply = reply.to_owned();
+            Config::from_lookup(move |n| match n {
+                "TABLE_NAME" => Some("tickets".into()),
+                "PUBLIC_URL" => Some("https://desk.example".into()),
+                "MAIL_FROM" => Some("desk@example.com".into()),
+                "SUPPORT_EMAIL" => Some("support@example.com".into()),
+                "REPLY_ADDRESS" => Some(reply.clone()),
+                _ => None,
+            })
+        };
+        let config = with("reply@inbound.example.com").unwrap();
+        assert_eq!(
+            config.settings.reply_address.unwrap().as_str(),
+            "reply@inbound.example.com"
+        );
+        for bad in ["reply+x@inbound.example.com", "not an address"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("REPLY_ADDRESS must be an email address without a +"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn reads_a_complete_environment() {
         let config = Config::from_lookup(|n| match n {
             "TABLE_NAME" => Some("tickets".into()),
@@ -117,6 +164,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(config.table_name, "tickets");
+        assert_eq!(
+            config.settings.reply_address, None,
+            "email in is off unless asked for"
+        );
         assert_eq!(config.secret_id.as_deref(), Some("servicedesk/app-secret"));
         let tokens = &config.settings.tokens;
         assert_eq!(

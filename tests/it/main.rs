@@ -23,6 +23,7 @@ mod integration_tokens;
 mod least_privilege;
 mod local_server;
 mod mail_corpus;
+mod mail_in;
 mod mail_ses;
 mod openapi;
 mod secret_rotation;

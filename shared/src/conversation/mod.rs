@@ -9,6 +9,7 @@
 mod notes;
 pub mod notify;
 pub mod queue;
+pub mod reply_address;
 mod sharing;
 mod unit_of_work;
 mod update;

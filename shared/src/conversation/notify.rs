@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
+use super::reply_address;
 use crate::accounts::get_user;
 use crate::domain::{Actor, Email, EventKind, Ticket, TicketEvent, TicketNumber, UserId};
 use crate::i18n::{self, Language, Text};
@@ -325,6 +326,19 @@ async fn take_turn(app: &App, key: &crate::store::Key, expires_at: i64) -> Resul
     }
 }
 
+/// Gives a claim up, so the next try sends the mail.
+async fn release(app: &App, key: crate::store::Key, claim: String) -> Result<()> {
+    store::done_if_refused(
+        app.store
+            .write(Write::Delete {
+                key,
+                condition: Some(Condition::Equals("claim".into(), claim.into())),
+            })
+            .await,
+    )?;
+    Ok(())
+}
+
 /// Sends a notification to each recipient who has not had it yet, then
 /// marks it delivered. Safe to call again for the same notification, and
 /// from several deliveries at once.
@@ -351,6 +365,22 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
             }
         };
         message.message_id = Some(message_id(&notification.id, &recipient.email));
+        message.thread = Some(reply_address::thread_id(app, &notification.number));
+        // Each mail its own reply address (email in on): written before
+        // the mail goes, so a reply can never arrive before it works.
+        let minted = reply_address::mint(app, &notification.number, &recipient.email)?;
+        let reply_to = match minted {
+            Some((address, write)) => match app.store.write(write).await {
+                Ok(()) => Some(address),
+                Err(err) => {
+                    release(app, key, claim).await?;
+                    retry.get_or_insert(err.into());
+                    continue;
+                }
+            },
+            None => None,
+        };
+        message.reply_to = reply_to;
         let confirm = |state: &str| Write::Update {
             key: key.clone(),
             set: serde_json::Map::from_iter([("state".to_owned(), state.into())]),
@@ -363,15 +393,7 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
                 tracing::warn!(id = %notification.id, %reason, "the mail service refused this address; not retrying it");
             }
             Err(err) => {
-                // Release the claim so the next try sends it.
-                store::done_if_refused(
-                    app.store
-                        .write(Write::Delete {
-                            key,
-                            condition: Some(Condition::Equals("claim".into(), claim.into())),
-                        })
-                        .await,
-                )?;
+                release(app, key, claim).await?;
                 retry.get_or_insert(err.into());
                 continue;
             }

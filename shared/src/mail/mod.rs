@@ -21,6 +21,11 @@ pub struct Message {
     /// message again must be recognisable as the same: a notification
     /// resent after a crash. `None`: the adapter makes one up.
     pub message_id: Option<String>,
+    /// Where replies go (`Reply-To`): the recipient's own reply address.
+    pub reply_to: Option<String>,
+    /// The conversation's id (without angle brackets), sent as
+    /// `In-Reply-To` and `References` so mail clients group a ticket's mails.
+    pub thread: Option<String>,
 }
 
 impl Message {
@@ -39,6 +44,8 @@ impl Message {
             html: to_html(&text, language),
             text,
             message_id: None,
+            reply_to: None,
+            thread: None,
         }
     }
 }

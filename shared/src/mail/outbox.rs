@@ -74,8 +74,18 @@ pub fn render_eml(from: &str, message: &Message, id: &str, date: OffsetDateTime)
     );
     let to: Vec<&str> = message.to.iter().map(|e| e.as_str()).collect();
     let date = date.format(&Rfc2822).unwrap_or_default();
+    // Our own values (a token address, a ticket's thread id), on one line each.
+    let one_line = |value: &str| value.replace(['\r', '\n'], "");
+    let mut threading = String::new();
+    if let Some(reply_to) = &message.reply_to {
+        threading.push_str(&format!("Reply-To: {}\r\n", one_line(reply_to)));
+    }
+    if let Some(thread) = &message.thread {
+        let thread = one_line(thread);
+        threading.push_str(&format!("In-Reply-To: <{thread}>\r\nReferences: <{thread}>\r\n"));
+    }
     format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}>\r\n\
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}>\r\n{threading}\
          MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n\
          Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n\
          --{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
@@ -128,6 +138,8 @@ mod tests {
             text: "line one\nline two".into(),
             html: "<p>line one</p>".into(),
             message_id: None,
+            reply_to: None,
+            thread: None,
         };
         mailer.send(&message).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
@@ -144,6 +156,10 @@ mod tests {
         )));
         assert!(eml.contains("Message-ID: <") && eml.contains("@servicedesk.local>\r\n"));
         assert!(eml.contains("Auto-Submitted: auto-generated"));
+        assert!(
+            !eml.contains("Reply-To:") && !eml.contains("In-Reply-To:"),
+            "none asked for"
+        );
         assert!(
             eml.contains("Content-Type: text/plain; charset=utf-8")
                 && eml.contains("Content-Type: text/html; charset=utf-8")
@@ -164,6 +180,8 @@ mod tests {
             text: "x".into(),
             html: "x".into(),
             message_id: Some("n1.abc@servicedesk".into()),
+            reply_to: Some("reply+tok@inbound.example".into()),
+            thread: Some("T20261122.0001@desk.example".into()),
         };
         let eml = render_eml(
             "desk@example.com",
@@ -176,6 +194,10 @@ mod tests {
             assert!(line.len() <= 78, "a {}-character header line: {line}", line.len());
         }
         assert!(head.contains("Message-ID: <n1.abc@servicedesk>"));
+        assert!(head.contains("\r\nReply-To: reply+tok@inbound.example\r\n"));
+        assert!(head.contains(
+            "\r\nIn-Reply-To: <T20261122.0001@desk.example>\r\nReferences: <T20261122.0001@desk.example>\r\n"
+        ));
         // Every encoded-word is at most 75 characters and they decode to the subject.
         let mut decoded = Vec::new();
         for word in head.split_whitespace().filter(|w| w.starts_with("=?utf-8?B?")) {

@@ -65,6 +65,10 @@ impl Mailer for SesMailer {
         if let Some(id) = &message.message_id {
             headers.push(header("X-Servicedesk-Message-Id", &format!("<{id}>"))?);
         }
+        if let Some(thread) = &message.thread {
+            headers.push(header("In-Reply-To", &format!("<{thread}>"))?);
+            headers.push(header("References", &format!("<{thread}>"))?);
+        }
         let simple = SesMessage::builder()
             .subject(content(&message.subject)?)
             .body(
@@ -80,6 +84,7 @@ impl Mailer for SesMailer {
             .send_email()
             .from_email_address(&self.from)
             .set_configuration_set_name(self.configuration_set.clone())
+            .set_reply_to_addresses(message.reply_to.clone().map(|address| vec![address]))
             .destination(
                 Destination::builder()
                     .set_to_addresses(Some(message.to.iter().map(|e| e.to_string()).collect()))

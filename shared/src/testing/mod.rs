@@ -35,8 +35,12 @@ pub fn settings() -> Settings {
         public_url: PUBLIC_URL.into(),
         support_email: crate::domain::Email::parse(SUPPORT_EMAIL).expect("valid"),
         delivery_lease: crate::app::DELIVERY_LEASE,
+        reply_address: None,
     }
 }
+
+/// Where replies by email go in tests that turn email in on.
+pub const REPLY_ADDRESS: &str = "reply@inbound.desk.example";
 
 /// Where customer-side changes of unassigned tickets go in tests.
 pub const SUPPORT_EMAIL: &str = "support@desk.example";

@@ -138,6 +138,11 @@ pub fn outbox_id(pk: &str) -> Option<&str> {
     pk.strip_prefix(OUTBOX_PREFIX)
 }
 
+/// A reply address handed out in one mail, found by its token's digest.
+pub fn reply_address_key(digest: &str) -> Key {
+    Key::new(format!("REPLY#{digest}"), "#REPLY")
+}
+
 /// Proof that one notification went to one address (sent at most once).
 pub fn sent_key(outbox_id: &str, to: &Email) -> Key {
     Key::new(format!("SENT#{outbox_id}#{to}"), "#SENT")

@@ -1,0 +1,217 @@
+//! A received mail, to its ticket: a reply to a notification becomes a note
+//! by the person it was mailed to, through the same path as a note from the
+//! portal (`conversation::add_note_once`: the same rules, the same
+//! notifications, a completed ticket reopened). It is matched by the reply
+//! address's token, and taken only from the address that token was mailed
+//! to; nothing the mail says about itself (its subject's ticket number, its
+//! own claims) authorizes anything.
+//!
+//! The same Message-ID delivered again adds no second note. A sender (and a
+//! ticket) writing more than the limits allow in an hour is refused, so two
+//! automatic systems answering each other stop there even when neither
+//! says it is automatic.
+
+use time::Duration;
+
+use super::message::{FailedRecipient, InboundMessage};
+use super::noise::Kind;
+use super::reply_text::reply_text;
+use super::screen::{Authenticity, Refusal, screen};
+use crate::accounts::find_user_by_email;
+use crate::auth::policy;
+use crate::conversation::{self, NoteRequest, reply_address};
+use crate::domain::{Actor, Email, Ticket, TicketNumber};
+use crate::guest;
+use crate::idempotency::RequestKey;
+use crate::{App, Result, throttle};
+
+/// Notes one address may send by mail in an hour.
+pub const PER_SENDER_PER_HOUR: i64 = 20;
+/// Notes by mail one ticket takes in an hour.
+pub const PER_TICKET_PER_HOUR: i64 = 60;
+const WINDOW: Duration = Duration::hours(1);
+
+/// The written line by which an agent's reply becomes an internal note.
+pub const INTERNAL_MARK: &str = "#internal";
+
+/// What became of a received mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A note on `ticket` (`replayed`: the same mail came before, and its
+    /// note stands alone).
+    Noted {
+        ticket: TicketNumber,
+        event_id: String,
+        replayed: bool,
+    },
+    /// A delivery report of the desk's mail: who could not be reached.
+    Bounced(Vec<FailedRecipient>),
+    /// Refused, for this reason (nothing is answered).
+    Refused(Refused),
+}
+
+/// Why a received mail made no note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Not a mail at all.
+    Unreadable,
+    /// Screened out (`screen`).
+    Screened(Refusal),
+    /// To none of the desk's reply addresses.
+    NoReplyAddress,
+    /// To a reply address the desk never handed out, or one past its time.
+    UnknownReplyAddress,
+    /// From another address than the one the reply address was mailed to.
+    NotTheRecipient,
+    /// From someone no longer on the ticket (or a ticket gone).
+    NotOnTheTicket,
+    /// Nothing written once the quotes and signature are removed.
+    Empty,
+    /// Past the hourly limit of its sender or its ticket.
+    TooMany,
+}
+
+/// Reads `raw` and does what it asks, if its sender may; `authenticity` is
+/// what the receiving side found of the sender (SES's verdicts in AWS).
+pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Result<Outcome> {
+    let Ok(mail) = InboundMessage::parse(raw) else {
+        return Ok(refused(Refused::Unreadable, None));
+    };
+    let desk: Vec<String> = app
+        .settings
+        .reply_address
+        .iter()
+        .chain([&app.settings.support_email])
+        .map(|address| address.as_str().to_owned())
+        .collect();
+    match screen(&mail, &desk, authenticity) {
+        Ok(()) => {}
+        Err(Refusal::Automatic(Kind::Bounce(failed))) => {
+            tracing::info!(failed = ?failed, "a delivery report of the desk's mail");
+            return Ok(Outcome::Bounced(failed));
+        }
+        Err(refusal) => return Ok(refused(Refused::Screened(refusal), Some(&mail))),
+    }
+    let Some(token) = mail
+        .recipients
+        .iter()
+        .find_map(|address| reply_address::token_of(app, address))
+    else {
+        return Ok(refused(Refused::NoReplyAddress, Some(&mail)));
+    };
+    let Some(reply) = reply_address::resolve(app, &token).await? else {
+        return Ok(refused(Refused::UnknownReplyAddress, Some(&mail)));
+    };
+    // Screened mail has a From; the reply address names the one it may be.
+    let from = mail.from.as_deref().and_then(|from| Email::parse(from).ok());
+    if from.as_ref() != Some(&reply.email) {
+        return Ok(refused(Refused::NotTheRecipient, Some(&mail)));
+    }
+    let Some((ticket, actor)) = author(app, &reply.ticket, &reply.email).await? else {
+        return Ok(refused(Refused::NotOnTheTicket, Some(&mail)));
+    };
+    let mut text = reply_text(&mail.text);
+    let internal = matches!(actor, Actor::Agent { .. }) && take_internal_mark(&mut text);
+    if text.is_empty() {
+        return Ok(refused(Refused::Empty, Some(&mail)));
+    }
+    let by_sender = throttle::count(app, "mail-in-sender", reply.email.as_str(), WINDOW).await?;
+    let by_ticket = throttle::count(app, "mail-in-ticket", &ticket.number.to_string(), WINDOW).await?;
+    if by_sender.count > PER_SENDER_PER_HOUR || by_ticket.count > PER_TICKET_PER_HOUR {
+        return Ok(refused(Refused::TooMany, Some(&mail)));
+    }
+    // The same mail delivered again (a retried event, a second copy) is
+    // recognised by its Message-ID; one without is known by its bytes.
+    let id = mail
+        .message_id
+        .clone()
+        .unwrap_or_else(|| crate::secret::digest(&String::from_utf8_lossy(raw)));
+    let key = RequestKey::new(&actor, "mail-note", &crate::secret::digest(&id), text.as_bytes())?;
+    let note = NoteRequest {
+        title: None,
+        text,
+        internal,
+        notify: Default::default(),
+    };
+    let added = conversation::add_note_once(app, &actor, &ticket.number, note, Some(key)).await?;
+    let replayed = added.replayed();
+    Ok(Outcome::Noted {
+        ticket: ticket.number,
+        event_id: added.into_value().id,
+        replayed,
+    })
+}
+
+/// Who `email` is on ticket `number`: an account (customer or agent), an
+/// address the ticket was shared with, or the guest who asked; and only if
+/// they may still see it.
+async fn author(app: &App, number: &TicketNumber, email: &Email) -> Result<Option<(Ticket, Actor)>> {
+    let Some(detail) = crate::tickets::load(app, number).await? else {
+        return Ok(None);
+    };
+    let ticket = detail.ticket;
+    let actor = if let Some(user) = find_user_by_email(app, email).await? {
+        Some(user.actor()?)
+    } else if let Some(invitation) = guest::keys::invitation_of(app, number, email).await? {
+        Some(Actor::Guest {
+            acting_as: invitation.holder,
+            ticket: *number,
+            email: Some(email.clone()),
+        })
+    } else {
+        guest::find_guest(app, email)
+            .await?
+            .filter(|guest| guest.guest_id == ticket.requester_id)
+            .map(|guest| Actor::Guest {
+                acting_as: guest.guest_id,
+                ticket: *number,
+                email: Some(email.clone()),
+            })
+    };
+    Ok(actor
+        .filter(|actor| policy::can_view_ticket(actor, &ticket))
+        .map(|actor| (ticket, actor)))
+}
+
+/// Takes the `#internal` line off the top of an agent's reply, if it is there.
+fn take_internal_mark(text: &mut String) -> bool {
+    let first = text.lines().next().unwrap_or_default();
+    if !first.trim().eq_ignore_ascii_case(INTERNAL_MARK) {
+        return false;
+    }
+    *text = text
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned();
+    true
+}
+
+/// The refusal, logged for support with what identifies the mail (never
+/// answered: the sender may be forged).
+fn refused(reason: Refused, mail: Option<&InboundMessage>) -> Outcome {
+    tracing::info!(
+        reason = ?reason,
+        from = mail.and_then(|m| m.from.as_deref()),
+        message_id = mail.and_then(|m| m.message_id.as_deref()),
+        "a received mail made no note"
+    );
+    Outcome::Refused(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_internal_mark;
+
+    #[test]
+    fn only_a_first_line_mark_makes_a_note_internal() {
+        let mut text = "#internal\nThe customer's server is down.".to_owned();
+        assert!(take_internal_mark(&mut text));
+        assert_eq!(text, "The customer's server is down.");
+        let mut text = "See #internal docs".to_owned();
+        assert!(!take_internal_mark(&mut text));
+        assert_eq!(text, "See #internal docs");
+    }
+}

@@ -1,0 +1,381 @@
+//! Email in, on both backends: the notifications the desk sends carry a
+//! reply address of their own and the ticket's thread, and a reply to one
+//! becomes a note by the person it was mailed to, through the same path as
+//! a note from the portal (notifications, reopening). A reply address is
+//! taken only from its recipient; automatic mail, a repeated delivery and a
+//! runaway loop of auto-responders add nothing more.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use common::lambda::{Answer, event, invoke, with_body, with_token};
+use serde_json::{Value, json};
+use servicedesk::demo;
+use servicedesk_shared::conversation::notify;
+use servicedesk_shared::domain::Email;
+use servicedesk_shared::inbound_mail::receive::{self, Outcome, Refused};
+use servicedesk_shared::inbound_mail::screen::{Authenticity, Refusal};
+use servicedesk_shared::mail::Message;
+use servicedesk_shared::store::ItemStore;
+use servicedesk_shared::testing::{self, TestApp};
+
+const NUMBER: &str = "T20261122.0001";
+
+struct Desk {
+    desk: TestApp,
+    ann: String,
+    sam: String,
+}
+
+async fn desk(store: Arc<dyn ItemStore>) -> Desk {
+    let mut desk = testing::test_app(store);
+    desk.app.settings.reply_address = Some(Email::parse(testing::REPLY_ADDRESS).unwrap());
+    demo::seed(&desk.app).await.expect("demo data");
+    let token = |actor| testing::token(&desk.app, &actor);
+    Desk {
+        ann: token(testing::customer("demo-ann", demo::ORGANIZATION_ID)),
+        sam: token(testing::agent("demo-sam")),
+        desk,
+    }
+}
+
+impl Desk {
+    async fn call(&self, name: &str, token: &str, body: Option<Value>) -> Answer {
+        let mut event = with_token(event(name), Some(token));
+        if let Some(body) = body {
+            event = with_body(event, &body);
+        }
+        let answer = invoke(&self.desk.app, event).await;
+        assert!(answer.status < 300, "{name}: {} {}", answer.status, answer.body);
+        answer
+    }
+
+    /// Ann's ticket, assigned to Sam (so her notes are mailed to him).
+    async fn assigned_ticket(&self) {
+        self.call("create-ticket", &self.ann, None).await;
+        let ticket = self.call("get-ticket", &self.sam, None).await;
+        let version = ticket.body["version"].clone();
+        self.call(
+            "update-ticket",
+            &self.sam,
+            Some(json!({ "assignee_id": "demo-sam", "version": version })),
+        )
+        .await;
+        self.deliver().await;
+    }
+
+    async fn deliver(&self) -> Vec<Message> {
+        notify::deliver_pending(&self.desk.app, 100)
+            .await
+            .expect("delivery");
+        self.desk.mail.take()
+    }
+
+    /// The mail just delivered to `to`.
+    async fn mail_to(&self, to: &str) -> Message {
+        self.deliver()
+            .await
+            .into_iter()
+            .find(|m| m.to[0].as_str() == to)
+            .unwrap_or_else(|| panic!("a notification to {to}"))
+    }
+
+    async fn receive(&self, raw: &str) -> Outcome {
+        receive::receive(&self.desk.app, raw.as_bytes(), Authenticity::Pass)
+            .await
+            .expect("received")
+    }
+
+    async fn history(&self, token: &str) -> Vec<Value> {
+        let ticket = self.call("get-ticket", token, None).await;
+        ticket.body["history"].as_array().unwrap().clone()
+    }
+}
+
+/// A reply as a mail client writes it: the answer on top, the quote below.
+fn reply(from: &str, to: &str, message_id: &str, extra_headers: &str, answer: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: Re: [{NUMBER}] Printer on fire\r\nMessage-ID: <{message_id}>\r\n\
+In-Reply-To: <{NUMBER}@desk.example>\r\n{extra_headers}Content-Type: text/plain; charset=utf-8\r\n\r\n\
+{answer}\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, Service desk <desk@desk.example> wrote:\r\n> Sam Agent added a note.\r\n> Please try again.\r\n"
+    )
+}
+
+fn notes(history: &[Value]) -> Vec<(&str, &str)> {
+    history
+        .iter()
+        .filter(|e| e["type"] == "note")
+        .map(|e| {
+            (
+                e["actor_id"].as_str().unwrap(),
+                e["text"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+async fn a_reply_by_email_becomes_a_note_by_its_recipient(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call(
+        "ticket-notes",
+        &d.sam,
+        Some(json!({ "text": "Please try again." })),
+    )
+    .await;
+    let notification = d.mail_to("ann@acme.example").await;
+    // The mail names its thread and a reply address of Ann's own.
+    assert_eq!(
+        notification.thread.as_deref(),
+        Some("T20261122.0001@desk.example")
+    );
+    let address = notification.reply_to.clone().expect("a reply address");
+    assert!(
+        address.starts_with("reply+") && address.ends_with("@inbound.desk.example"),
+        "{address}"
+    );
+
+    let mail = reply(
+        "Ann Archer <ann@acme.example>",
+        &address,
+        "r1@acme.example",
+        "",
+        "It works now, thanks!",
+    );
+    let Outcome::Noted { ticket, replayed, .. } = d.receive(&mail).await else {
+        panic!("a note")
+    };
+    assert_eq!((ticket.to_string().as_str(), replayed), (NUMBER, false));
+    let history = d.history(&d.ann).await;
+    assert_eq!(
+        notes(&history).last(),
+        Some(&("demo-ann", "It works now, thanks!")),
+        "without the quote"
+    );
+    // Told as a note from the portal is: to the assignee, not back to Ann.
+    let told: Vec<String> = d.deliver().await.iter().map(|m| m.to[0].to_string()).collect();
+    assert_eq!(told, ["sam@support.example"]);
+
+    // The same mail again (a repeated delivery): no second note, no mail.
+    let Outcome::Noted { replayed: true, .. } = d.receive(&mail).await else {
+        panic!("the same note")
+    };
+    assert_eq!(notes(&d.history(&d.ann).await).len(), 2);
+    assert!(d.deliver().await.is_empty());
+
+    // Ann's address in another's hands: taken from Ann only.
+    let bob = reply("bob@acme.example", &address, "b1@acme.example", "", "Me too");
+    assert_eq!(d.receive(&bob).await, Outcome::Refused(Refused::NotTheRecipient));
+    // Her out-of-office: never a note, never answered.
+    let away = reply(
+        "ann@acme.example",
+        &address,
+        "a1@acme.example",
+        "Auto-Submitted: auto-replied\r\n",
+        "I am away.",
+    );
+    assert!(matches!(
+        d.receive(&away).await,
+        Outcome::Refused(Refused::Screened(Refusal::Automatic(_)))
+    ));
+    // A made-up token, and mail to no reply address.
+    let forged = {
+        let (local, token) = address.split_once('+').unwrap();
+        let first = if token.starts_with('a') { "b" } else { "a" };
+        format!("{local}+{first}{}", &token[1..])
+    };
+    let guessed = reply("ann@acme.example", &forged, "g1@acme.example", "", "Guess");
+    assert_eq!(
+        d.receive(&guessed).await,
+        Outcome::Refused(Refused::UnknownReplyAddress)
+    );
+    let elsewhere = reply(
+        "ann@acme.example",
+        "someone@acme.example",
+        "e1@acme.example",
+        "",
+        "Hi",
+    );
+    assert_eq!(
+        d.receive(&elsewhere).await,
+        Outcome::Refused(Refused::NoReplyAddress)
+    );
+    // Nothing written but the quote.
+    let empty = reply("ann@acme.example", &address, "q1@acme.example", "", "");
+    assert_eq!(d.receive(&empty).await, Outcome::Refused(Refused::Empty));
+    assert_eq!(
+        notes(&d.history(&d.ann).await).len(),
+        2,
+        "none of those made a note"
+    );
+    assert!(d.deliver().await.is_empty(), "and none was answered");
+}
+
+async fn a_reply_to_a_closed_ticket_reopens_it(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call("ticket-notes", &d.sam, Some(json!({ "text": "Fixed." })))
+        .await;
+    let address = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    d.call("update-ticket", &d.ann, Some(json!({ "status": "closed" })))
+        .await;
+    d.deliver().await;
+    let mail = reply(
+        "ann@acme.example",
+        &address,
+        "r2@acme.example",
+        "",
+        "It broke again.",
+    );
+    assert!(matches!(d.receive(&mail).await, Outcome::Noted { .. }));
+    let ticket = d.call("get-ticket", &d.ann, None).await;
+    assert_eq!(ticket.body["status"], "open", "{}", ticket.body);
+}
+
+async fn agents_reply_by_email_and_may_keep_it_internal(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call("ticket-notes", &d.ann, Some(json!({ "text": "Still broken." })))
+        .await;
+    let address = d.mail_to("sam@support.example").await.reply_to.unwrap();
+    let public = reply(
+        "sam@support.example",
+        &address,
+        "s1@support.example",
+        "",
+        "Replacing the fuser.",
+    );
+    let internal = reply(
+        "sam@support.example",
+        &address,
+        "s2@support.example",
+        "",
+        "#internal\r\nThird fuser this month.",
+    );
+    assert!(matches!(d.receive(&public).await, Outcome::Noted { .. }));
+    assert!(matches!(d.receive(&internal).await, Outcome::Noted { .. }));
+    let seen_by_support = d.history(&d.sam).await;
+    let last = seen_by_support
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "note")
+        .unwrap();
+    assert_eq!(
+        (last["text"].as_str(), last["internal"].as_bool()),
+        (Some("Third fuser this month."), Some(true))
+    );
+    let seen_by_ann = notes(&d.history(&d.ann).await)
+        .into_iter()
+        .map(|(_, text)| text.to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        seen_by_ann.contains(&"Replacing the fuser.".to_owned()),
+        "{seen_by_ann:?}"
+    );
+    assert!(
+        !seen_by_ann.iter().any(|text| text.contains("Third fuser")),
+        "{seen_by_ann:?}"
+    );
+}
+
+async fn people_a_ticket_was_shared_with_reply_by_email(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call(
+        "update-ticket-share",
+        &d.ann,
+        Some(json!({ "emails": "carol@partner.example" })),
+    )
+    .await;
+    d.desk.mail.take();
+    d.call(
+        "ticket-notes",
+        &d.sam,
+        // Named: the notifications of notes go to accounts and named addresses.
+        Some(json!({ "text": "Carol, can you check the cabling?", "notify": "carol@partner.example" })),
+    )
+    .await;
+    let address = d.mail_to("carol@partner.example").await.reply_to.unwrap();
+    let mail = reply(
+        "carol@partner.example",
+        &address,
+        "c1@partner.example",
+        "",
+        "Cabling checked: fine.",
+    );
+    assert!(matches!(d.receive(&mail).await, Outcome::Noted { .. }));
+    let history = d.history(&d.sam).await;
+    let (author, text) = *notes(&history).last().unwrap();
+    assert_eq!(text, "Cabling checked: fine.");
+    assert_ne!(
+        author, "demo-ann",
+        "Carol's own id, as when she writes with her key"
+    );
+    // Unshared, her address stops working.
+    let mut remove = with_token(event("update-ticket-remove-participant"), Some(&d.ann));
+    remove["pathParameters"]["email"] = "carol@partner.example".into();
+    remove["rawPath"] = format!("/tickets/{NUMBER}/participants/carol%40partner.example").into();
+    assert_eq!(invoke(&d.desk.app, remove).await.status, 200);
+    let later = reply(
+        "carol@partner.example",
+        &address,
+        "c2@partner.example",
+        "",
+        "One more thing",
+    );
+    assert_eq!(d.receive(&later).await, Outcome::Refused(Refused::NotOnTheTicket));
+}
+
+/// Two auto-responders that do not say so (the worst case), Ann's and
+/// Sam's, each answering every notification: the loop stops at the hourly
+/// limits, however long it runs.
+async fn two_auto_responders_never_write_more_than_the_limit(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call("ticket-notes", &d.sam, Some(json!({ "text": "Hello Ann." })))
+        .await;
+    let mut pending = d.deliver().await;
+    let mut rounds = 0;
+    while !pending.is_empty() && rounds < 500 {
+        rounds += 1;
+        for mail in std::mem::take(&mut pending) {
+            let (Some(address), to) = (mail.reply_to.clone(), mail.to[0].to_string()) else {
+                continue;
+            };
+            let answer = reply(
+                &to,
+                &address,
+                &format!("auto-{rounds}-{to}"),
+                "",
+                "I am out of the office.",
+            );
+            d.receive(&answer).await;
+        }
+        pending = d.deliver().await;
+    }
+    assert!(
+        pending.is_empty(),
+        "the loop is still going after {rounds} rounds"
+    );
+    let loop_notes = notes(&d.history(&d.sam).await)
+        .iter()
+        .filter(|(_, text)| *text == "I am out of the office.")
+        .count() as i64;
+    assert!(
+        loop_notes <= 2 * receive::PER_SENDER_PER_HOUR,
+        "{loop_notes} notes"
+    );
+    assert!(
+        loop_notes >= receive::PER_SENDER_PER_HOUR,
+        "the limit, not something else, stopped it: {loop_notes}"
+    );
+}
+
+on_both_backends!(
+    a_reply_by_email_becomes_a_note_by_its_recipient,
+    a_reply_to_a_closed_ticket_reopens_it,
+    agents_reply_by_email_and_may_keep_it_internal,
+    people_a_ticket_was_shared_with_reply_by_email,
+    two_auto_responders_never_write_more_than_the_limit,
+);
