@@ -6,6 +6,7 @@ pub mod blob_server;
 pub mod demo;
 #[cfg(feature = "aws")]
 pub mod first_agent;
+pub mod inbox;
 pub mod notifier;
 pub mod routes;
 #[cfg(feature = "aws")]

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use servicedesk::{blob_server, demo, notifier, server};
+use servicedesk::{blob_server, demo, inbox, notifier, server};
 use servicedesk_shared::App;
 use servicedesk_shared::app::{Adapters, Settings};
 use servicedesk_shared::auth::tokens::TokenSettings;
@@ -14,6 +14,10 @@ use servicedesk_shared::ids::UuidV7;
 use servicedesk_shared::mail::outbox::OutboxMailer;
 use servicedesk_shared::secret::{Secret, Secrets};
 use servicedesk_shared::store::embedded::EmbeddedStore;
+
+/// Where replies by email go locally: notifications' `Reply-To` is this
+/// address with a token; a mail to it dropped in `data/inbox/` is taken.
+const LOCAL_REPLY_ADDRESS: &str = "reply@servicedesk.localhost";
 
 const USAGE: &str = "usage: servicedesk [--port PORT] [--host ADDR] [--data-dir DIR] [--web-dir DIR]
   --port      port to listen on (env SERVICEDESK_PORT, default 3000)
@@ -203,7 +207,10 @@ async fn run() -> Result<(), String> {
             support_email: servicedesk_shared::domain::Email::parse("support@servicedesk.localhost")
                 .unwrap_or_else(|_| unreachable!("a valid constant address")),
             delivery_lease: options.delivery_lease,
-            reply_address: None,
+            reply_address: Some(
+                servicedesk_shared::domain::Email::parse(LOCAL_REPLY_ADDRESS)
+                    .unwrap_or_else(|_| unreachable!("a valid constant address")),
+            ),
         },
     ));
     let seeded = demo::seed(&app)
@@ -216,7 +223,12 @@ async fn run() -> Result<(), String> {
         options.data_dir.display(),
         if seeded { " (demo data created)" } else { "" }
     );
+    let inbox = options.data_dir.join("inbox");
     println!("  mail:   {} (one .eml file per message)", outbox.display());
+    println!(
+        "  inbox:  {} (drop a reply, as .eml, to add it to its ticket; see README, Email in)",
+        inbox.display()
+    );
     println!("  stop:   press Ctrl+C\n");
     println!(
         "Demo accounts of {} (sign in with POST {url}/auth/login):",
@@ -231,6 +243,7 @@ async fn run() -> Result<(), String> {
     println!();
 
     notifier::spawn(app.clone());
+    inbox::spawn(app.clone(), inbox);
     let router = server::router(app.clone(), options.web_dir).merge(blob_server::routes(app, blobs));
     axum::serve(listener, router)
         .with_graceful_shutdown(async {

@@ -372,7 +372,81 @@ async fn two_auto_responders_never_write_more_than_the_limit(store: Arc<dyn Item
     );
 }
 
+/// Mail about an unassigned ticket goes to the support address; whichever
+/// agent answers it answers as themselves, and nobody else may.
+async fn any_agent_answers_mail_to_the_support_address(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.call("create-ticket", &d.ann, None).await;
+    d.deliver().await;
+    d.call("ticket-notes", &d.ann, Some(json!({ "text": "Anyone there?" })))
+        .await;
+    let address = d.mail_to(testing::SUPPORT_EMAIL).await.reply_to.unwrap();
+    let sam = reply(
+        "sam@support.example",
+        &address,
+        "s3@support.example",
+        "",
+        "Yes, on it.",
+    );
+    assert!(matches!(d.receive(&sam).await, Outcome::Noted { .. }));
+    assert_eq!(
+        notes(&d.history(&d.ann).await).last(),
+        Some(&("demo-sam", "Yes, on it."))
+    );
+    let bob = reply("bob@acme.example", &address, "b2@acme.example", "", "Me too");
+    assert_eq!(d.receive(&bob).await, Outcome::Refused(Refused::NotTheRecipient));
+}
+
+/// `cargo run`'s inbox: a reply dropped in the folder becomes its note,
+/// and the mail moves out with its outcome beside it (the same mail
+/// dropped again adds nothing).
+async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    d.call(
+        "ticket-notes",
+        &d.sam,
+        Some(json!({ "text": "Please try again." })),
+    )
+    .await;
+    let address = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    let inbox = tempfile::tempdir().unwrap();
+    let mail = reply(
+        "ann@acme.example",
+        &address,
+        "i1@acme.example",
+        "",
+        "Works from my mail client.",
+    );
+    std::fs::write(inbox.path().join(".half-written.eml"), "From: ann@acme.example").unwrap();
+    std::fs::write(inbox.path().join("reply.eml"), &mail).unwrap();
+    let mut failures = Default::default();
+    assert_eq!(
+        servicedesk::inbox::process(&d.desk.app, inbox.path(), &mut failures).await,
+        1
+    );
+    let processed = inbox.path().join("processed");
+    assert!(processed.join("reply.eml").is_file() && !inbox.path().join("reply.eml").exists());
+    let outcome = std::fs::read_to_string(processed.join("reply.eml.outcome")).unwrap();
+    assert_eq!(outcome, format!("a note on {NUMBER}\n"));
+    assert!(
+        inbox.path().join(".half-written.eml").is_file(),
+        "a file still being written is left alone"
+    );
+    assert_eq!(
+        notes(&d.history(&d.ann).await).last(),
+        Some(&("demo-ann", "Works from my mail client."))
+    );
+    std::fs::write(inbox.path().join("again.eml"), &mail).unwrap();
+    servicedesk::inbox::process(&d.desk.app, inbox.path(), &mut failures).await;
+    let again = std::fs::read_to_string(processed.join("again.eml.outcome")).unwrap();
+    assert!(again.starts_with("already a note"), "{again}");
+    assert_eq!(notes(&d.history(&d.ann).await).len(), 2);
+}
+
 on_both_backends!(
+    any_agent_answers_mail_to_the_support_address,
+    the_local_inbox_takes_replies_dropped_into_it,
     a_reply_by_email_becomes_a_note_by_its_recipient,
     a_reply_to_a_closed_ticket_reopens_it,
     agents_reply_by_email_and_may_keep_it_internal,

@@ -102,12 +102,15 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     let Some(reply) = reply_address::resolve(app, &token).await? else {
         return Ok(refused(Refused::UnknownReplyAddress, Some(&mail)));
     };
-    // Screened mail has a From; the reply address names the one it may be.
-    let from = mail.from.as_deref().and_then(|from| Email::parse(from).ok());
-    if from.as_ref() != Some(&reply.email) {
+    // Screened mail has a From; the reply address names the one it may be,
+    // or, for mail to the support address, any agent.
+    let Some(from) = mail.from.as_deref().and_then(|from| Email::parse(from).ok()) else {
+        return Ok(refused(Refused::NotTheRecipient, Some(&mail)));
+    };
+    if from != reply.email && !(reply.email == app.settings.support_email && is_agent(app, &from).await?) {
         return Ok(refused(Refused::NotTheRecipient, Some(&mail)));
     }
-    let Some((ticket, actor)) = author(app, &reply.ticket, &reply.email).await? else {
+    let Some((ticket, actor)) = author(app, &reply.ticket, &from).await? else {
         return Ok(refused(Refused::NotOnTheTicket, Some(&mail)));
     };
     let mut text = reply_text(&mail.text);
@@ -115,7 +118,7 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     if text.is_empty() {
         return Ok(refused(Refused::Empty, Some(&mail)));
     }
-    let by_sender = throttle::count(app, "mail-in-sender", reply.email.as_str(), WINDOW).await?;
+    let by_sender = throttle::count(app, "mail-in-sender", from.as_str(), WINDOW).await?;
     let by_ticket = throttle::count(app, "mail-in-ticket", &ticket.number.to_string(), WINDOW).await?;
     if by_sender.count > PER_SENDER_PER_HOUR || by_ticket.count > PER_TICKET_PER_HOUR {
         return Ok(refused(Refused::TooMany, Some(&mail)));
@@ -171,6 +174,14 @@ async fn author(app: &App, number: &TicketNumber, email: &Email) -> Result<Optio
     Ok(actor
         .filter(|actor| policy::can_view_ticket(actor, &ticket))
         .map(|actor| (ticket, actor)))
+}
+
+/// Whether `email` is an agent's (support's mail goes to the support
+/// address; whichever agent answers it answers as themselves).
+async fn is_agent(app: &App, email: &Email) -> Result<bool> {
+    Ok(find_user_by_email(app, email)
+        .await?
+        .is_some_and(|user| user.role == crate::domain::Role::Agent))
 }
 
 /// Takes the `#internal` line off the top of an agent's reply, if it is there.
