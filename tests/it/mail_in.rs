@@ -22,13 +22,13 @@ use servicedesk_shared::testing::{self, TestApp};
 
 const NUMBER: &str = "T20261122.0001";
 
-struct Desk {
-    desk: TestApp,
-    ann: String,
-    sam: String,
+pub(crate) struct Desk {
+    pub(crate) desk: TestApp,
+    pub(crate) ann: String,
+    pub(crate) sam: String,
 }
 
-async fn desk(store: Arc<dyn ItemStore>) -> Desk {
+pub(crate) async fn desk(store: Arc<dyn ItemStore>) -> Desk {
     let mut desk = testing::test_app(store);
     desk.app.settings.reply_address = Some(Email::parse(testing::REPLY_ADDRESS).unwrap());
     demo::seed(&desk.app).await.expect("demo data");
@@ -41,7 +41,7 @@ async fn desk(store: Arc<dyn ItemStore>) -> Desk {
 }
 
 impl Desk {
-    async fn call(&self, name: &str, token: &str, body: Option<Value>) -> Answer {
+    pub(crate) async fn call(&self, name: &str, token: &str, body: Option<Value>) -> Answer {
         let mut event = with_token(event(name), Some(token));
         if let Some(body) = body {
             event = with_body(event, &body);
@@ -52,7 +52,7 @@ impl Desk {
     }
 
     /// Ann's ticket, assigned to Sam (so her notes are mailed to him).
-    async fn assigned_ticket(&self) {
+    pub(crate) async fn assigned_ticket(&self) {
         self.call("create-ticket", &self.ann, None).await;
         let ticket = self.call("get-ticket", &self.sam, None).await;
         let version = ticket.body["version"].clone();
@@ -65,7 +65,7 @@ impl Desk {
         self.deliver().await;
     }
 
-    async fn deliver(&self) -> Vec<Message> {
+    pub(crate) async fn deliver(&self) -> Vec<Message> {
         notify::deliver_pending(&self.desk.app, 100)
             .await
             .expect("delivery");
@@ -73,7 +73,7 @@ impl Desk {
     }
 
     /// The mail just delivered to `to`.
-    async fn mail_to(&self, to: &str) -> Message {
+    pub(crate) async fn mail_to(&self, to: &str) -> Message {
         self.deliver()
             .await
             .into_iter()
@@ -87,7 +87,7 @@ impl Desk {
             .expect("received")
     }
 
-    async fn history(&self, token: &str) -> Vec<Value> {
+    pub(crate) async fn history(&self, token: &str) -> Vec<Value> {
         let ticket = self.call("get-ticket", token, None).await;
         ticket.body["history"].as_array().unwrap().clone()
     }
@@ -102,7 +102,7 @@ In-Reply-To: <{NUMBER}@desk.example>\r\n{extra_headers}Content-Type: text/plain;
     )
 }
 
-fn notes(history: &[Value]) -> Vec<(&str, &str)> {
+pub(crate) fn notes(history: &[Value]) -> Vec<(&str, &str)> {
     history
         .iter()
         .filter(|e| e["type"] == "note")

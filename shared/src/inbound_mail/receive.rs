@@ -130,8 +130,15 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
         .clone()
         .unwrap_or_else(|| crate::secret::digest(&String::from_utf8_lossy(raw)));
     let key = RequestKey::new(&actor, "mail-note", &crate::secret::digest(&id), text.as_bytes())?;
+    // Sent by someone else on the author's behalf (an assistant, a
+    // forwarding system): said on the note, never silently theirs.
+    let title = mail
+        .sender
+        .as_deref()
+        .filter(|sender| *sender != from.as_str())
+        .map(|sender| format!("Sender: {sender}"));
     let note = NoteRequest {
-        title: None,
+        title,
         text,
         internal,
         notify: Default::default(),

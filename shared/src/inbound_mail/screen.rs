@@ -1,7 +1,8 @@
 //! Whether a received mail may speak for the person it names: not mail
 //! from the desk itself (a loop), not automatic mail (`noise.rs`), not mail
-//! that fails its sender checks (SPF, DKIM, DMARC), not mail sent by one
-//! person on behalf of another. A refused mail is recorded for support and
+//! that fails its sender checks (SPF, DKIM, DMARC). (Mail sent by one
+//! person on behalf of another is let through; the note names its
+//! `Sender`, see `receive.rs`.) A refused mail is recorded for support and
 //! never answered: its sender may be forged, and an answer would be
 //! backscatter.
 
@@ -69,8 +70,6 @@ pub enum Refusal {
     Automatic(Kind),
     /// It failed the named sender check.
     NotAuthentic(&'static str),
-    /// Its `Sender` is someone else than its `From`: not the author's own mail.
-    OnBehalf,
 }
 
 /// Lets `mail` through, or says why not. `desk_addresses` are the desk's
@@ -90,9 +89,6 @@ pub fn screen(
     }
     if let Authenticity::Fail(check) = authenticity {
         return Err(Refusal::NotAuthentic(check));
-    }
-    if mail.sender.as_deref().is_some_and(|sender| sender != from) {
-        return Err(Refusal::OnBehalf);
     }
     Ok(())
 }
@@ -144,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn the_desk_automatic_mail_failed_checks_and_proxies_are_refused() {
+    fn the_desk_automatic_mail_and_failed_checks_are_refused() {
         let desk = ["desk@desk.example".to_owned()];
         assert_eq!(screen(&mail(&[]), &desk, Authenticity::Pass), Ok(()));
         assert_eq!(screen(&mail(&[]), &desk, Authenticity::Unchecked), Ok(()));
@@ -165,7 +161,11 @@ mod tests {
         );
         let mut proxy = mail(&[]);
         proxy.sender = Some("jake@acme.example".into());
-        assert_eq!(screen(&proxy, &desk, Authenticity::Pass), Err(Refusal::OnBehalf));
+        assert_eq!(
+            screen(&proxy, &desk, Authenticity::Pass),
+            Ok(()),
+            "named on the note instead"
+        );
         let mut anonymous = mail(&[]);
         anonymous.from = None;
         assert_eq!(
