@@ -98,6 +98,16 @@ fn describe(outcome: &Outcome) -> String {
             replayed: true,
             ..
         } => format!("already a note on {ticket} (the same mail came before)\n"),
+        Outcome::Opened {
+            ticket,
+            replayed: false,
+        } => format!("a new ticket, {ticket}\n"),
+        Outcome::Opened {
+            ticket,
+            replayed: true,
+        } => {
+            format!("already the ticket {ticket} (the same mail came before)\n")
+        }
         Outcome::Bounced(failed) => format!("a delivery report: {failed:?}\n"),
         Outcome::Refused(reason) => format!("refused, not answered: {reason:?}\n"),
     }

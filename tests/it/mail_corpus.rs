@@ -251,6 +251,10 @@ async fn every_corpus_message_through_the_inbound_path(store: Arc<dyn ItemStore>
         d.desk.clock.advance(time::Duration::minutes(61));
         let sam =
             servicedesk_shared::testing::token(&d.desk.app, &servicedesk_shared::testing::agent("demo-sam"));
+        let ann = servicedesk_shared::testing::token(
+            &d.desk.app,
+            &servicedesk_shared::testing::customer("demo-ann", servicedesk::demo::ORGANIZATION_ID),
+        );
         let mut raw = std::fs::read(dir.join(file)).unwrap();
         raw = with_header(&raw, "To", &reply_to);
         raw = with_header(&raw, "In-Reply-To", &format!("<{thread}>"));
@@ -264,6 +268,39 @@ async fn every_corpus_message_through_the_inbound_path(store: Arc<dyn ItemStore>
         };
         if let Some(from) = from {
             raw = with_header(&raw, "From", &from);
+        }
+        // A new request is also sent as one: to the support address, no thread.
+        if category == "new-request" {
+            let mut request = std::fs::read(dir.join(file)).unwrap();
+            for (name, value) in [
+                ("To", servicedesk_shared::testing::SUPPORT_EMAIL.to_owned()),
+                ("From", "Ann Archer <ann@acme.example>".to_owned()),
+                ("Message-ID", format!("<corpus-new-{n}@probe.example>")),
+            ] {
+                request = with_header(&request, name, &value);
+            }
+            let expected = entry["expected_note"].as_str().unwrap();
+            match receive::receive(&d.desk.app, &request, Authenticity::Unchecked)
+                .await
+                .expect("received")
+            {
+                Outcome::Opened {
+                    ticket,
+                    replayed: false,
+                } => {
+                    let mut get = common::lambda::with_token(common::lambda::event("get-ticket"), Some(&ann));
+                    get["pathParameters"]["number"] = ticket.to_string().into();
+                    get["rawPath"] = format!("/tickets/{ticket}").into();
+                    let opened = common::lambda::invoke(&d.desk.app, get).await;
+                    let description = opened.body["description"].as_str().unwrap_or_default();
+                    if !same("normalized", description, expected) {
+                        failures.push(format!("{file}: a ticket described {description:?}"));
+                    }
+                }
+                Outcome::Refused(Refused::Empty) if expected.is_empty() => {}
+                other => failures.push(format!("{file} to the support address: {other:?}")),
+            }
+            d.deliver().await;
         }
         let before = d.history(&sam).await;
         let status = d.call("get-ticket", &sam, None).await.body["status"].clone();

@@ -397,6 +397,68 @@ async fn any_agent_answers_mail_to_the_support_address(store: Arc<dyn ItemStore>
     assert_eq!(d.receive(&bob).await, Outcome::Refused(Refused::NotTheRecipient));
 }
 
+/// A customer writes to the support address: a ticket in her organization,
+/// once however often the mail is delivered; nobody else opens one so.
+async fn a_customers_mail_to_the_support_address_opens_a_ticket(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    let mail = format!(
+        "From: Ann Archer <ann@acme.example>\r\nTo: Support <{}>\r\nSubject: VPN down since this morning\r\n\
+Message-ID: <new1@acme.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNobody can connect.\r\n\r\n-- \r\nAnn Archer\r\n",
+        testing::SUPPORT_EMAIL
+    );
+    let Outcome::Opened {
+        ticket,
+        replayed: false,
+    } = d.receive(&mail).await
+    else {
+        panic!("a new ticket")
+    };
+    let opened = d.call("get-ticket", &d.ann, None).await;
+    assert_eq!(ticket.to_string(), NUMBER);
+    assert_eq!(
+        (opened.body["title"].as_str(), opened.body["description"].as_str()),
+        (Some("VPN down since this morning"), Some("Nobody can connect.")),
+        "{}",
+        opened.body
+    );
+    assert_eq!(
+        (
+            opened.body["requester_id"].as_str(),
+            opened.body["visibility"].as_str()
+        ),
+        (Some("demo-ann"), Some("organization"))
+    );
+    assert_eq!(
+        d.receive(&mail).await,
+        Outcome::Opened {
+            ticket,
+            replayed: true
+        }
+    );
+    let listed = d.call("list-tickets", &d.ann, None).await;
+    assert_eq!(
+        listed.body["tickets"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.body
+    );
+    // Support opens no tickets by mail, and strangers are not taken (yet).
+    let from_sam = mail
+        .replace("Ann Archer <ann@acme.example>", "sam@support.example")
+        .replace("new1@", "new2@");
+    assert_eq!(
+        d.receive(&from_sam).await,
+        Outcome::Refused(Refused::NotACustomer)
+    );
+    let stranger = mail
+        .replace("Ann Archer <ann@acme.example>", "eve@elsewhere.example")
+        .replace("new1@", "new3@");
+    assert_eq!(
+        d.receive(&stranger).await,
+        Outcome::Refused(Refused::UnknownSender)
+    );
+}
+
 /// `cargo run`'s inbox: a reply dropped in the folder becomes its note,
 /// and the mail moves out with its outcome beside it (the same mail
 /// dropped again adds nothing).
@@ -445,6 +507,7 @@ async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>
 }
 
 on_both_backends!(
+    a_customers_mail_to_the_support_address_opens_a_ticket,
     any_agent_answers_mail_to_the_support_address,
     the_local_inbox_takes_replies_dropped_into_it,
     a_reply_by_email_becomes_a_note_by_its_recipient,

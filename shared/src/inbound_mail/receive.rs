@@ -1,5 +1,6 @@
 //! A received mail, to its ticket: a reply to a notification becomes a note
-//! by the person it was mailed to, through the same path as a note from the
+//! by the person it was mailed to, and a customer's mail to the support
+//! address opens a ticket in their organization; through the same path as a note from the
 //! portal (`conversation::add_note_once`: the same rules, the same
 //! notifications, a completed ticket reopened). It is matched by the reply
 //! address's token, and taken only from the address that token was mailed
@@ -20,7 +21,10 @@ use super::screen::{Authenticity, Refusal, screen};
 use crate::accounts::find_user_by_email;
 use crate::auth::policy;
 use crate::conversation::{self, NoteRequest, reply_address};
-use crate::domain::{Actor, Email, Ticket, TicketNumber};
+use crate::domain::{
+    Actor, Contact, Description, Email, NewTicket, OptionalText, Priority, RequestType, Ticket, TicketNumber,
+    Title, Visibility,
+};
 use crate::guest;
 use crate::idempotency::RequestKey;
 use crate::{App, Result, throttle};
@@ -44,6 +48,9 @@ pub enum Outcome {
         event_id: String,
         replayed: bool,
     },
+    /// A new ticket, from a customer's mail to the support address
+    /// (`replayed`: the same mail opened it before).
+    Opened { ticket: TicketNumber, replayed: bool },
     /// A delivery report of the desk's mail: who could not be reached.
     Bounced(Vec<FailedRecipient>),
     /// Refused, for this reason (nothing is answered).
@@ -57,8 +64,13 @@ pub enum Refused {
     Unreadable,
     /// Screened out (`screen`).
     Screened(Refusal),
-    /// To none of the desk's reply addresses.
+    /// To none of the desk's reply addresses, nor to the support address.
     NoReplyAddress,
+    /// A new request from an address with no customer account (guest
+    /// requests by mail are not taken yet).
+    UnknownSender,
+    /// A new request from an agent: support answers requests, it does not open them.
+    NotACustomer,
     /// To a reply address the desk never handed out, or one past its time.
     UnknownReplyAddress,
     /// From another address than the one the reply address was mailed to.
@@ -97,6 +109,9 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
         .iter()
         .find_map(|address| reply_address::token_of(app, address))
     else {
+        if mail.recipients.iter().any(|address| desk.contains(address)) {
+            return open_request(app, &mail, raw).await;
+        }
         return Ok(refused(Refused::NoReplyAddress, Some(&mail)));
     };
     let Some(reply) = reply_address::resolve(app, &token).await? else {
@@ -113,7 +128,7 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     let Some((ticket, actor)) = author(app, &reply.ticket, &from).await? else {
         return Ok(refused(Refused::NotOnTheTicket, Some(&mail)));
     };
-    let mut text = reply_text(&mail.text);
+    let mut text = fit(&reply_text(&mail.text), MAX_TEXT);
     let internal = matches!(actor, Actor::Agent { .. }) && take_internal_mark(&mut text);
     if text.is_empty() {
         return Ok(refused(Refused::Empty, Some(&mail)));
@@ -123,13 +138,7 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     if by_sender.count > PER_SENDER_PER_HOUR || by_ticket.count > PER_TICKET_PER_HOUR {
         return Ok(refused(Refused::TooMany, Some(&mail)));
     }
-    // The same mail delivered again (a retried event, a second copy) is
-    // recognised by its Message-ID; one without is known by its bytes.
-    let id = mail
-        .message_id
-        .clone()
-        .unwrap_or_else(|| crate::secret::digest(&String::from_utf8_lossy(raw)));
-    let key = RequestKey::new(&actor, "mail-note", &crate::secret::digest(&id), text.as_bytes())?;
+    let key = RequestKey::new(&actor, "mail-note", &mail_id(&mail, raw), text.as_bytes())?;
     // Sent by someone else on the author's behalf (an assistant, a
     // forwarding system): said on the note, never silently theirs.
     let title = mail
@@ -148,6 +157,89 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     Ok(Outcome::Noted {
         ticket: ticket.number,
         event_id: added.into_value().id,
+        replayed,
+    })
+}
+
+/// The longest text a note or a description holds; a longer mail is cut,
+/// saying so, rather than refused.
+const MAX_TEXT: usize = 20_000;
+const MAX_TITLE: usize = 200;
+
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    text.chars().take(max - 1).collect::<String>() + "…"
+}
+
+/// What a mail is known by across deliveries (a retried event, a second
+/// copy): its Message-ID, or its bytes when it has none.
+fn mail_id(mail: &InboundMessage, raw: &[u8]) -> String {
+    let id = mail
+        .message_id
+        .clone()
+        .unwrap_or_else(|| crate::secret::digest(&String::from_utf8_lossy(raw)));
+    crate::secret::digest(&id)
+}
+
+/// A customer's mail to the support address: a ticket in their
+/// organization (subject → title, what was written → description), once
+/// per Message-ID.
+async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Outcome> {
+    let Some(from) = mail.from.as_deref().and_then(|from| Email::parse(from).ok()) else {
+        return Ok(refused(Refused::UnknownSender, Some(mail)));
+    };
+    let Some(user) = find_user_by_email(app, &from).await? else {
+        return Ok(refused(Refused::UnknownSender, Some(mail)));
+    };
+    if user.role != crate::domain::Role::Customer {
+        return Ok(refused(Refused::NotACustomer, Some(mail)));
+    }
+    let actor = user.actor()?;
+    let text = fit(&reply_text(&mail.text), MAX_TEXT);
+    let Ok(description) = Description::parse("description", &text) else {
+        return Ok(refused(Refused::Empty, Some(mail)));
+    };
+    let subject = fit(mail.subject.trim(), MAX_TITLE);
+    let first_line = fit(
+        text.lines()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or_default()
+            .trim(),
+        MAX_TITLE,
+    );
+    let title = Title::parse("title", &subject).or_else(|_| Title::parse("title", &first_line))?;
+    if throttle::count(app, "mail-in-sender", from.as_str(), WINDOW)
+        .await?
+        .count
+        > PER_SENDER_PER_HOUR
+    {
+        return Ok(refused(Refused::TooMany, Some(mail)));
+    }
+    let new = NewTicket {
+        request_type: RequestType::GeneralRequest,
+        priority: Priority::Normal,
+        title,
+        description,
+        product: None,
+        serial_number: None,
+        contact: Contact {
+            name: mail
+                .from_name
+                .as_deref()
+                .and_then(|name| OptionalText::parse("contact_name", &fit(name, MAX_TITLE)).ok()),
+            email: Some(from),
+            phone: None,
+            company: None,
+        },
+        visibility: Visibility::Organization,
+    };
+    let key = RequestKey::new(&actor, "mail-ticket", &mail_id(mail, raw), text.as_bytes())?;
+    let opened = crate::tickets::open_once(app, &actor, new, key).await?;
+    let replayed = opened.replayed();
+    Ok(Outcome::Opened {
+        ticket: opened.into_value().ticket.number,
         replayed,
     })
 }
