@@ -147,6 +147,12 @@ impl RequestKey {
     /// The key `key` sent by `actor` for `operation` with a request whose
     /// body is `body` (the API edge reads both from the request).
     pub fn new(actor: &Actor, operation: &str, key: &str, body: &[u8]) -> Result<Self> {
+        Self::of_caller(actor.user().as_str(), operation, key, body)
+    }
+
+    /// The same for a caller with no account yet: a mail's sender
+    /// (`mail:<address>`), whose request opens a guest ticket.
+    pub fn of_caller(caller: &str, operation: &str, key: &str, body: &[u8]) -> Result<Self> {
         if !((1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())) {
             return Err(Error::invalid(
                 "Idempotency-Key",
@@ -154,7 +160,7 @@ impl RequestKey {
             ));
         }
         Ok(Self {
-            id: digest(&format!("{}\n{operation}\n{key}", actor.user())),
+            id: digest(&format!("{caller}\n{operation}\n{key}")),
             fingerprint: digest(&String::from_utf8_lossy(body)),
             claim: String::new(),
         })

@@ -442,7 +442,7 @@ Message-ID: <new1@acme.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r
         "{}",
         listed.body
     );
-    // Support opens no tickets by mail, and strangers are not taken (yet).
+    // Support opens no tickets by mail.
     let from_sam = mail
         .replace("Ann Archer <ann@acme.example>", "sam@support.example")
         .replace("new1@", "new2@");
@@ -450,12 +450,70 @@ Message-ID: <new1@acme.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r
         d.receive(&from_sam).await,
         Outcome::Refused(Refused::NotACustomer)
     );
-    let stranger = mail
-        .replace("Ann Archer <ann@acme.example>", "eve@elsewhere.example")
-        .replace("new1@", "new3@");
+}
+
+/// A stranger writes to the support address: a guest ticket, confirmed
+/// with its number and access key as from the web form, once per mail, and
+/// within the web form's throttle per address.
+async fn a_strangers_mail_to_the_support_address_opens_a_guest_ticket(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    let mail = |n: u32| {
+        format!(
+            "From: Eve Example <eve@elsewhere.example>\r\nTo: {}\r\nSubject: Invoice question {n}\r\n\
+Message-ID: <eve{n}@elsewhere.example>\r\nContent-Language: fr\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Bonjour, une question sur la facture {n}.\r\n",
+            testing::SUPPORT_EMAIL
+        )
+    };
+    let Outcome::Opened {
+        ticket,
+        replayed: false,
+    } = d.receive(&mail(1)).await
+    else {
+        panic!("a guest ticket")
+    };
+    let sent = d.desk.mail.take();
+    let [confirmation] = sent.as_slice() else {
+        panic!("one confirmation: {sent:?}")
+    };
+    assert_eq!(confirmation.to[0].as_str(), "eve@elsewhere.example");
+    assert!(
+        confirmation.subject.contains(&ticket.to_string()),
+        "{}",
+        confirmation.subject
+    );
+    let key = common::link_secret(confirmation, "access", "key");
+    let view = invoke(
+        &d.desk.app,
+        common::lambda::fill(event("access-key-view"), &[("KEY", &key)]),
+    )
+    .await;
+    assert_eq!(view.status, 200, "{}", view.body);
+    assert_eq!(view.body["title"], "Invoice question 1", "{}", view.body);
     assert_eq!(
-        d.receive(&stranger).await,
-        Outcome::Refused(Refused::UnknownSender)
+        view.body["description"],
+        "Bonjour, une question sur la facture 1."
+    );
+    // The same mail again: the same ticket, no second confirmation.
+    assert_eq!(
+        d.receive(&mail(1)).await,
+        Outcome::Opened {
+            ticket,
+            replayed: true
+        }
+    );
+    assert!(d.desk.mail.take().is_empty());
+    // The web form's limit per address holds for mail too.
+    let limit = servicedesk_shared::guest::TICKETS_PER_EMAIL_PER_HOUR as u32;
+    for n in 2..=limit {
+        assert!(
+            matches!(d.receive(&mail(n)).await, Outcome::Opened { replayed: false, .. }),
+            "{n}"
+        );
+    }
+    assert_eq!(
+        d.receive(&mail(limit + 1)).await,
+        Outcome::Refused(Refused::TooMany)
     );
 }
 
@@ -507,6 +565,7 @@ async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>
 }
 
 on_both_backends!(
+    a_strangers_mail_to_the_support_address_opens_a_guest_ticket,
     a_customers_mail_to_the_support_address_opens_a_ticket,
     any_agent_answers_mail_to_the_support_address,
     the_local_inbox_takes_replies_dropped_into_it,

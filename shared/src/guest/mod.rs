@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::domain::{
-    Contact, Description, Email, Guest, NewTicket, OptionalText, Priority, RequestType, Ticket, Title,
-    Visibility,
+    Contact, Description, Email, Guest, NewTicket, OptionalText, Priority, RequestType, Ticket, TicketNumber,
+    Title, Visibility,
 };
 use crate::i18n::{Language, Text};
+use crate::idempotency::{self, Failed, Once, RequestKey};
 use crate::mail::Message;
 use crate::store::model;
 use crate::store::{Condition, StoreError, Write};
@@ -114,6 +115,15 @@ fn too_many(what: &str, retry_after: u64) -> Error {
     }
 }
 
+/// A guest's request, checked: what [`file_once`] stores.
+pub struct Filing {
+    pub new: NewTicket,
+    pub email: Email,
+    pub name: OptionalText,
+    /// The language they chose, if they did.
+    pub language: Option<Language>,
+}
+
 /// Stores a guest's ticket and emails its number and access link.
 pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Result<()> {
     let email = Email::field("email", &submission.email)?;
@@ -149,18 +159,55 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
         .write(use_challenge)
         .await
         .map_err(|e| e.when_refused(|_| challenge::replayed()))?;
+    let filing = Filing {
+        new,
+        email,
+        name,
+        language: submission.language,
+    };
+    file_once(app, filing, source, None).await.map(|_| ())
+}
 
+/// Files a guest's request from `source` (their network; for mail, the
+/// sender's domain) within the guest throttles, at most once per
+/// `request` key when given one: the ticket, its guest record and its
+/// access key in one transaction, then the confirmation with the number
+/// and the access link (a replay sends none). Answers the ticket's number.
+pub async fn file_once(
+    app: &App,
+    filing: Filing,
+    source: &str,
+    request: Option<RequestKey>,
+) -> Result<Once<TicketNumber>> {
+    let work = |request: Option<RequestKey>| async move { file(app, filing, source, request).await };
+    idempotency::once(app, request, work, |number| async move {
+        number
+            .parse::<TicketNumber>()
+            .map_err(|_| Error::Internal(format!("a recorded guest request names no ticket: {number}")))
+    })
+    .await
+}
+
+/// The filing itself, counted against the throttles first (a replay is not).
+async fn file(
+    app: &App,
+    filing: Filing,
+    source: &str,
+    request: Option<RequestKey>,
+) -> std::result::Result<TicketNumber, Failed> {
+    let Filing {
+        new,
+        email,
+        name,
+        language: chosen,
+    } = filing;
     let window = Duration::hours(1);
     if throttle::hit(app, "guest-source", source, window).await? > TICKETS_PER_SOURCE_PER_HOUR {
-        return Err(too_many("from your network", throttle::seconds_left(app, window)));
+        return Err(too_many("from your network", throttle::seconds_left(app, window)).into());
     }
     if throttle::hit(app, "guest-email", email.as_str(), window).await? > TICKETS_PER_EMAIL_PER_HOUR {
-        return Err(too_many(
-            "for this email address",
-            throttle::seconds_left(app, window),
-        ));
+        return Err(too_many("for this email address", throttle::seconds_left(app, window)).into());
     }
-
     let now = app.clock.now();
     let number = tickets::next_number(app, now).await?;
     // The first submission of an address creates its guest record; two at
@@ -170,10 +217,7 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
     let (detail, key, language) = loop {
         attempt += 1;
         let known = find_guest(app, &email).await?;
-        let language = submission
-            .language
-            .or(known.as_ref().map(|g| g.language))
-            .unwrap_or_default();
+        let language = chosen.or(known.as_ref().map(|g| g.language)).unwrap_or_default();
         // Later submissions keep the record's id.
         let guest_condition = match &known {
             Some(guest) => Condition::Equals("guest_id".into(), guest.guest_id.as_str().into()),
@@ -206,19 +250,30 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
             condition: Some(guest_condition),
         });
         let guest_at = writes.len() - 1;
+        let record_at = writes.len();
+        writes.extend(
+            request
+                .as_ref()
+                .map(|request| request.record(app, &number.to_string())),
+        );
         match app.store.transact(writes).await {
             Ok(()) => break (detail, key, language),
+            Err(StoreError::TransactionConditionFailed(i)) if i == record_at => {
+                return Err(Failed::ClaimLost);
+            }
             Err(StoreError::TransactionConditionFailed(i)) if i == guest_at && attempt < 3 => continue,
             Err(StoreError::TransactionConflict) if attempt < 3 => continue,
             Err(StoreError::TransactionConflict) => {
                 return Err(Error::Conflict(
                     "your request met another at the same moment and was not saved; send it again with a new challenge".into(),
-                ));
+                )
+                .into());
             }
             Err(StoreError::TransactionConditionFailed(i)) if i == guest_at => {
                 return Err(Error::Conflict(
                     "requests from this email address keep arriving at the same moment; wait a minute, then send yours again with a new challenge".into(),
-                ));
+                )
+                .into());
             }
             Err(other) => return Err(other.into()),
         }
@@ -245,5 +300,5 @@ pub async fn submit(app: &App, submission: GuestSubmission, source: &str) -> Res
         // would only make the guest send it again. Support can answer by email.
         tracing::error!(error = %err, ticket = %number, "the guest's confirmation email failed");
     }
-    Ok(())
+    Ok(number)
 }

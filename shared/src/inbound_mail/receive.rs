@@ -1,6 +1,6 @@
 //! A received mail, to its ticket: a reply to a notification becomes a note
-//! by the person it was mailed to, and a customer's mail to the support
-//! address opens a ticket in their organization; through the same path as a note from the
+//! by the person it was mailed to, and a mail to the support address opens
+//! a ticket (in the customer's organization, or a guest's); through the same path as a note from the
 //! portal (`conversation::add_note_once`: the same rules, the same
 //! notifications, a completed ticket reopened). It is matched by the reply
 //! address's token, and taken only from the address that token was mailed
@@ -26,6 +26,7 @@ use crate::domain::{
     Title, Visibility,
 };
 use crate::guest;
+use crate::i18n::Language;
 use crate::idempotency::RequestKey;
 use crate::{App, Result, throttle};
 
@@ -66,8 +67,7 @@ pub enum Refused {
     Screened(Refusal),
     /// To none of the desk's reply addresses, nor to the support address.
     NoReplyAddress,
-    /// A new request from an address with no customer account (guest
-    /// requests by mail are not taken yet).
+    /// A new request with no author address to file it under.
     UnknownSender,
     /// A new request from an agent: support answers requests, it does not open them.
     NotACustomer,
@@ -183,65 +183,127 @@ fn mail_id(mail: &InboundMessage, raw: &[u8]) -> String {
     crate::secret::digest(&id)
 }
 
-/// A customer's mail to the support address: a ticket in their
-/// organization (subject → title, what was written → description), once
-/// per Message-ID.
+/// A mail to the support address: a ticket (subject → title, what was
+/// written → description), once per Message-ID; a customer's in their
+/// organization, a stranger's as a guest's.
 async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Outcome> {
     let Some(from) = mail.from.as_deref().and_then(|from| Email::parse(from).ok()) else {
         return Ok(refused(Refused::UnknownSender, Some(mail)));
     };
-    let Some(user) = find_user_by_email(app, &from).await? else {
-        return Ok(refused(Refused::UnknownSender, Some(mail)));
-    };
-    if user.role != crate::domain::Role::Customer {
+    let user = find_user_by_email(app, &from).await?;
+    if user
+        .as_ref()
+        .is_some_and(|user| user.role != crate::domain::Role::Customer)
+    {
         return Ok(refused(Refused::NotACustomer, Some(mail)));
     }
-    let actor = user.actor()?;
     let text = fit(&reply_text(&mail.text), MAX_TEXT);
     let Ok(description) = Description::parse("description", &text) else {
         return Ok(refused(Refused::Empty, Some(mail)));
     };
     let subject = fit(mail.subject.trim(), MAX_TITLE);
-    let first_line = fit(
-        text.lines()
-            .find(|line| !line.trim().is_empty())
-            .unwrap_or_default()
-            .trim(),
-        MAX_TITLE,
-    );
-    let title = Title::parse("title", &subject).or_else(|_| Title::parse("title", &first_line))?;
-    if throttle::count(app, "mail-in-sender", from.as_str(), WINDOW)
-        .await?
-        .count
-        > PER_SENDER_PER_HOUR
-    {
+    let first_line = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default();
+    let title = Title::parse("title", &subject)
+        .or_else(|_| Title::parse("title", &fit(first_line.trim(), MAX_TITLE)))?;
+    let by_sender = throttle::count(app, "mail-in-sender", from.as_str(), WINDOW).await?;
+    if by_sender.count > PER_SENDER_PER_HOUR {
         return Ok(refused(Refused::TooMany, Some(mail)));
     }
-    let new = NewTicket {
+    let name = mail
+        .from_name
+        .as_deref()
+        .and_then(|name| OptionalText::parse("contact_name", &fit(name, MAX_TITLE)).ok());
+    let contact = Contact {
+        name: name.clone(),
+        email: Some(from.clone()),
+        phone: None,
+        company: None,
+    };
+    let new = |visibility| NewTicket {
         request_type: RequestType::GeneralRequest,
         priority: Priority::Normal,
         title,
         description,
         product: None,
         serial_number: None,
-        contact: Contact {
-            name: mail
-                .from_name
-                .as_deref()
-                .and_then(|name| OptionalText::parse("contact_name", &fit(name, MAX_TITLE)).ok()),
-            email: Some(from),
-            phone: None,
-            company: None,
-        },
-        visibility: Visibility::Organization,
+        contact,
+        visibility,
     };
+    let Some(user) = user else {
+        // A stranger: a guest ticket, as from the web form.
+        let guest = Guest {
+            from,
+            name,
+            new: new(Visibility::Private),
+        };
+        return open_guest_request(app, mail, raw, guest, &text).await;
+    };
+    let actor = user.actor()?;
     let key = RequestKey::new(&actor, "mail-ticket", &mail_id(mail, raw), text.as_bytes())?;
-    let opened = crate::tickets::open_once(app, &actor, new, key).await?;
+    let opened = crate::tickets::open_once(app, &actor, new(Visibility::Organization), key).await?;
     let replayed = opened.replayed();
     Ok(Outcome::Opened {
         ticket: opened.into_value().ticket.number,
         replayed,
     })
+}
+
+/// A stranger's request by mail.
+struct Guest {
+    from: Email,
+    name: Option<OptionalText>,
+    new: NewTicket,
+}
+
+/// A stranger's mail to the support address: a guest ticket, as from the
+/// web form (its throttles: per address, and per sending domain in place
+/// of the network), with the usual confirmation and access key, once per
+/// Message-ID.
+async fn open_guest_request(
+    app: &App,
+    mail: &InboundMessage,
+    raw: &[u8],
+    guest: Guest,
+    text: &str,
+) -> Result<Outcome> {
+    let Guest { from, name, mut new } = guest;
+    // The name they wrote under, else their address's local part.
+    let name = match name {
+        Some(name) => name,
+        None => OptionalText::parse("contact_name", from.as_str().split('@').next().unwrap_or("guest"))?,
+    };
+    new.contact.name = Some(name.clone());
+    let language = mail
+        .header("content-language")
+        .and_then(|tag| Language::from_code(tag.trim().get(..2).unwrap_or_default()));
+    let source = format!("mail:{}", from.as_str().rsplit('@').next().unwrap_or_default());
+    let key = RequestKey::of_caller(
+        &format!("mail:{from}"),
+        "mail-guest-ticket",
+        &mail_id(mail, raw),
+        text.as_bytes(),
+    )?;
+    let filing = guest::Filing {
+        new,
+        email: from,
+        name,
+        language,
+    };
+    match guest::file_once(app, filing, &source, Some(key)).await {
+        Ok(filed) => {
+            let replayed = filed.replayed();
+            Ok(Outcome::Opened {
+                ticket: filed.into_value(),
+                replayed,
+            })
+        }
+        // Past the guest throttles: refused as any mail past a limit.
+        Err(crate::Error::TooManyRequests { .. }) => Ok(refused(Refused::TooMany, Some(mail))),
+        Err(err) => Err(err),
+    }
 }
 
 /// Who `email` is on ticket `number`: an account (customer or agent), an
