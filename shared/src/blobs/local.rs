@@ -232,6 +232,18 @@ impl BlobStore for LocalBlobStore {
             .map_err(|e| BlobError::Unavailable(e.to_string()))
     }
 
+    async fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<(), BlobError> {
+        let path = self.path_of(key)?;
+        let unavailable = |e: std::io::Error| BlobError::Unavailable(e.to_string());
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(unavailable)?;
+        }
+        // Written aside, then renamed: nobody reads half a file.
+        let partial = path.with_extension("partial");
+        tokio::fs::write(&partial, bytes).await.map_err(unavailable)?;
+        tokio::fs::rename(&partial, &path).await.map_err(unavailable)
+    }
+
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_file(self.path_of(key)?).await {
             Ok(()) => Ok(()),

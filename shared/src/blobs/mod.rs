@@ -72,6 +72,10 @@ pub trait BlobStore: Send + Sync {
     /// Moves a verified upload out of the pending area.
     async fn promote(&self, from: &str, to: &str) -> Result<(), BlobError>;
 
+    /// Stores `bytes` of `content_type` under `key` (a file that came by
+    /// mail, where there is no browser to upload it).
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), BlobError>;
+
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }
 
@@ -106,6 +110,9 @@ impl BlobStore for NoBlobs {
         Err(no_blobs())
     }
     async fn promote(&self, _: &str, _: &str) -> Result<(), BlobError> {
+        Err(no_blobs())
+    }
+    async fn put(&self, _: &str, _: &[u8], _: &str) -> Result<(), BlobError> {
         Err(no_blobs())
     }
     async fn delete(&self, _: &str) -> Result<(), BlobError> {

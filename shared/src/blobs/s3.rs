@@ -141,6 +141,19 @@ impl BlobStore for S3BlobStore {
         self.delete(from).await
     }
 
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), BlobError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes.to_vec()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         self.client
             .delete_object()

@@ -19,6 +19,7 @@ use super::noise::Kind;
 use super::reply_text::reply_text;
 use super::screen::{Authenticity, Refusal, screen};
 use crate::accounts::find_user_by_email;
+use crate::attachments::{self, UploadRequest};
 use crate::auth::policy;
 use crate::conversation::{self, NoteRequest, reply_address};
 use crate::domain::{
@@ -154,6 +155,9 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     };
     let added = conversation::add_note_once(app, &actor, &ticket.number, note, Some(key)).await?;
     let replayed = added.replayed();
+    if !replayed {
+        attach(app, &actor, &ticket.number, &mail).await?;
+    }
     Ok(Outcome::Noted {
         ticket: ticket.number,
         event_id: added.into_value().id,
@@ -245,10 +249,43 @@ async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Ou
     let key = RequestKey::new(&actor, "mail-ticket", &mail_id(mail, raw), text.as_bytes())?;
     let opened = crate::tickets::open_once(app, &actor, new(Visibility::Organization), key).await?;
     let replayed = opened.replayed();
+    let number = opened.into_value().ticket.number;
+    if !replayed {
+        attach(app, &actor, &number, mail).await?;
+    }
     Ok(Outcome::Opened {
-        ticket: opened.into_value().ticket.number,
+        ticket: number,
         replayed,
     })
+}
+
+/// The mail's files, added as `actor` would upload them from the portal:
+/// the same rules for names, types, sizes and files per ticket, then the
+/// same check of what each file really is. A file refused by those rules
+/// is left out (logged; the note stands); a failure of ours fails the mail,
+/// to be received again.
+async fn attach(app: &App, actor: &Actor, number: &TicketNumber, mail: &InboundMessage) -> Result<()> {
+    for file in &mail.files {
+        let request = UploadRequest {
+            file_name: file.file_name.clone(),
+            content_type: file.content_type.clone(),
+            size: file.bytes.len() as u64,
+            internal: false,
+        };
+        let grant = match attachments::request_upload(app, actor, number, request).await {
+            Ok(grant) => grant,
+            Err(err @ (crate::Error::Unavailable(_) | crate::Error::Internal(_))) => return Err(err),
+            Err(refused) => {
+                tracing::info!(file = %file.file_name, reason = %refused, "a file of a received mail was not attached");
+                continue;
+            }
+        };
+        let key = grant.attachment.pending_key();
+        app.blobs.put(&key, &file.bytes, &file.content_type).await?;
+        let verdict = attachments::verify(app, &key).await?;
+        tracing::info!(file = %file.file_name, ?verdict, "a file of a received mail");
+    }
+    Ok(())
 }
 
 /// A stranger's request by mail.
