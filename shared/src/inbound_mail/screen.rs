@@ -22,33 +22,43 @@ pub enum Authenticity {
 }
 
 impl Authenticity {
-    /// The verdict of the `Authentication-Results` fields (RFC 8601) that
-    /// `receiver` added; fields of any other host are ignored, as anyone can
-    /// write one into the mail they send. DMARC decides when present; else
-    /// an SPF failure with no passing DKIM signature fails.
+    /// The verdict of the `Authentication-Results` field (RFC 8601) that
+    /// `receiver` added, and of its spam and virus scan (SES's
+    /// `X-SES-Spam-Verdict`, `X-SES-Virus-Verdict`). Only the topmost field
+    /// of each counts: the receiver adds its own above everything the
+    /// sender wrote, and anyone can write one into the mail they send
+    /// (fields of other hosts are ignored altogether). DMARC decides when
+    /// present; else an SPF failure with no passing DKIM signature fails.
     pub fn from_header(mail: &InboundMessage, receiver: &str) -> Self {
-        let mut results: Vec<(String, String)> = Vec::new();
-        for field in mail.headers_named("authentication-results") {
-            let mut parts = field.split(';');
-            let id = parts
+        let scanned = |name: &str| {
+            mail.headers_named(name)
                 .next()
-                .unwrap_or_default()
-                .split_whitespace()
-                .next()
-                .unwrap_or_default();
-            if !id.eq_ignore_ascii_case(receiver) {
-                continue;
-            }
-            for part in parts {
-                if let Some((method, rest)) = part.trim().split_once('=') {
-                    let result = rest.split_whitespace().next().unwrap_or_default();
-                    results.push((method.trim().to_lowercase(), result.to_lowercase()));
-                }
-            }
+                .is_some_and(|verdict| verdict.trim().eq_ignore_ascii_case("fail"))
+        };
+        if scanned("x-ses-virus-verdict") {
+            return Self::Fail("virus");
         }
-        if results.is_empty() {
+        if scanned("x-ses-spam-verdict") {
+            return Self::Fail("spam");
+        }
+        let ours = mail.headers_named("authentication-results").find(|field| {
+            let id = field.split(';').next().unwrap_or_default();
+            id.split_whitespace()
+                .next()
+                .is_some_and(|id| id.eq_ignore_ascii_case(receiver))
+        });
+        let Some(field) = ours else {
             return Self::Unchecked;
-        }
+        };
+        let results: Vec<(String, String)> = field
+            .split(';')
+            .skip(1)
+            .filter_map(|part| {
+                let (method, rest) = part.trim().split_once('=')?;
+                let result = rest.split_whitespace().next().unwrap_or_default();
+                Some((method.trim().to_lowercase(), result.to_lowercase()))
+            })
+            .collect();
         let result = |method: &str| results.iter().find(|(m, _)| m == method).map(|(_, r)| r.as_str());
         match (result("dmarc"), result("spf"), result("dkim")) {
             (Some("fail"), _, _) => Self::Fail("dmarc"),
@@ -137,6 +147,25 @@ mod tests {
             Authenticity::from_header(&spoofed, "mx.desk.example"),
             Authenticity::Fail("spf")
         );
+        // A "pass" the sender wrote below the receiver's own "fail" changes nothing.
+        let forged = mail(&[
+            ("Authentication-Results", "mx.desk.example; dmarc=fail"),
+            ("Authentication-Results", "mx.desk.example; dmarc=pass"),
+        ]);
+        assert_eq!(
+            Authenticity::from_header(&forged, "mx.desk.example"),
+            Authenticity::Fail("dmarc")
+        );
+        for (scan, check) in [("X-SES-Spam-Verdict", "spam"), ("X-SES-Virus-Verdict", "virus")] {
+            let flagged = mail(&[
+                (scan, "FAIL"),
+                ("Authentication-Results", "mx.desk.example; dmarc=pass"),
+            ]);
+            assert_eq!(
+                Authenticity::from_header(&flagged, "mx.desk.example"),
+                Authenticity::Fail(check)
+            );
+        }
     }
 
     #[test]
