@@ -7,7 +7,8 @@
 //!
 //! The local equivalent of SES's sender checks is the mail's own
 //! `Authentication-Results` field of the receiving host `localhost` (as
-//! a local MTA would add it); without one the mail is unchecked.
+//! a local MTA would add it). A mail without one was put there by the
+//! person at this machine, and the folder is theirs: it passes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ pub async fn process(app: &App, dir: &Path, failures: &mut HashMap<PathBuf, u32>
     for path in mails {
         let Ok(raw) = std::fs::read(&path) else { continue };
         let authenticity = InboundMessage::parse(&raw)
-            .map(|mail| Authenticity::from_header(&mail, LOCAL_RECEIVER))
+            .map(|mail| local_verdict(&mail))
             .unwrap_or(Authenticity::Unchecked);
         let (folder, outcome) = match receive::receive(app, &raw, authenticity).await {
             Ok(outcome) => ("processed", describe(&outcome)),
@@ -72,6 +73,21 @@ pub async fn process(app: &App, dir: &Path, failures: &mut HashMap<PathBuf, u32>
         done += 1;
     }
     done
+}
+
+/// The local MTA's verdict if it gave one, else a pass (dropped by hand).
+fn local_verdict(mail: &InboundMessage) -> Authenticity {
+    let checked = mail.headers_named("authentication-results").any(|field| {
+        field
+            .split(';')
+            .next()
+            .is_some_and(|id| id.trim().eq_ignore_ascii_case(LOCAL_RECEIVER))
+    });
+    if checked {
+        Authenticity::from_header(mail, LOCAL_RECEIVER)
+    } else {
+        Authenticity::Pass
+    }
 }
 
 /// Moves `mail` into `folder`, its outcome written beside it first (so a

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use common::lambda::{Answer, event, invoke, with_body, with_token};
 use serde_json::{Value, json};
 use servicedesk::demo;
-use servicedesk_shared::conversation::notify;
+use servicedesk_shared::conversation::{notify, reply_address};
 use servicedesk_shared::domain::Email;
 use servicedesk_shared::inbound_mail::receive::{self, Outcome, Refused};
 use servicedesk_shared::inbound_mail::screen::{Authenticity, Refusal};
@@ -82,7 +82,12 @@ impl Desk {
     }
 
     async fn receive(&self, raw: &str) -> Outcome {
-        receive::receive(&self.desk.app, raw.as_bytes(), Authenticity::Pass)
+        self.receive_as(raw, Authenticity::Pass).await
+    }
+
+    /// Received with `authenticity`: what the receiving side found of the sender.
+    async fn receive_as(&self, raw: &str, authenticity: Authenticity) -> Outcome {
+        receive::receive(&self.desk.app, raw.as_bytes(), authenticity)
             .await
             .expect("received")
     }
@@ -164,6 +169,18 @@ async fn a_reply_by_email_becomes_a_note_by_its_recipient(store: Arc<dyn ItemSto
     assert_eq!(notes(&d.history(&d.ann).await).len(), 2);
     assert!(d.deliver().await.is_empty());
 
+    // Its Message-ID again with other text: refused for good, not retried.
+    let reused = reply(
+        "ann@acme.example",
+        &address,
+        "r1@acme.example",
+        "",
+        "Something else",
+    );
+    assert!(matches!(
+        d.receive(&reused).await,
+        Outcome::Refused(Refused::Invalid(_))
+    ));
     // Ann's address in another's hands: taken from Ann only.
     let bob = reply("bob@acme.example", &address, "b1@acme.example", "", "Me too");
     assert_eq!(d.receive(&bob).await, Outcome::Refused(Refused::NotTheRecipient));
@@ -517,6 +534,89 @@ Bonjour, une question sur la facture {n}.\r\n",
     );
 }
 
+/// What only mail its domain vouches for may do: open a ticket, or answer
+/// support's mail as an agent it was not mailed to. A reply to one's own
+/// reply address needs no more than its token; support's internal mail
+/// stays internal when answered.
+async fn a_from_nothing_vouches_for_opens_nothing(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    let request = format!(
+        "From: ann@acme.example\r\nTo: {}\r\nSubject: Forged?\r\nMessage-ID: <f1@acme.example>\r\n\r\nOpen this.\r\n",
+        testing::SUPPORT_EMAIL
+    );
+    assert_eq!(
+        d.receive_as(&request, Authenticity::Unchecked).await,
+        Outcome::Refused(Refused::Unverified)
+    );
+    let stranger = request.replace("ann@acme.example", "eve@elsewhere.example");
+    assert_eq!(
+        d.receive_as(&stranger, Authenticity::Unchecked).await,
+        Outcome::Refused(Refused::Unverified)
+    );
+    assert!(
+        d.desk.mail.take().is_empty(),
+        "no confirmation to whoever was named"
+    );
+    // Support's mail about an unassigned ticket: any agent, if vouched for.
+    d.call("create-ticket", &d.ann, None).await;
+    d.deliver().await;
+    d.call("ticket-notes", &d.ann, Some(json!({ "text": "Hello?" })))
+        .await;
+    let to_support = d.mail_to(testing::SUPPORT_EMAIL).await.reply_to.unwrap();
+    let sam = reply(
+        "sam@support.example",
+        &to_support,
+        "o1@support.example",
+        "",
+        "Here.",
+    );
+    assert_eq!(
+        d.receive_as(&sam, Authenticity::Unchecked).await,
+        Outcome::Refused(Refused::NotTheRecipient)
+    );
+    // Ann's own reply address needs only its token and her address.
+    d.call("ticket-notes", &d.sam, Some(json!({ "text": "Which printer?" })))
+        .await;
+    let to_ann = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    let ann = reply(
+        "ann@acme.example",
+        &to_ann,
+        "o2@acme.example",
+        "",
+        "The one on floor 2.",
+    );
+    assert!(matches!(
+        d.receive_as(&ann, Authenticity::Unchecked).await,
+        Outcome::Noted { .. }
+    ));
+    // A mail of internal notes only, answered by an agent: internal, marked or not.
+    let number: servicedesk_shared::domain::TicketNumber = NUMBER.parse().unwrap();
+    let sam_email = Email::parse("sam@support.example").unwrap();
+    let (address, write) = reply_address::mint(&d.desk.app, &number, &sam_email, true)
+        .unwrap()
+        .unwrap();
+    d.desk.app.store.write(write).await.unwrap();
+    let answer = reply(
+        "sam@support.example",
+        &address,
+        "o3@support.example",
+        "",
+        "Logs show a jam.",
+    );
+    assert!(matches!(d.receive(&answer).await, Outcome::Noted { .. }));
+    let last = d
+        .history(&d.sam)
+        .await
+        .into_iter()
+        .rev()
+        .find(|e| e["type"] == "note")
+        .unwrap();
+    assert_eq!(
+        (last["text"].as_str(), last["internal"].as_bool()),
+        (Some("Logs show a jam."), Some(true))
+    );
+}
+
 /// `cargo run`'s inbox: a reply dropped in the folder becomes its note,
 /// and the mail moves out with its outcome beside it (the same mail
 /// dropped again adds nothing).
@@ -565,6 +665,7 @@ async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>
 }
 
 on_both_backends!(
+    a_from_nothing_vouches_for_opens_nothing,
     a_strangers_mail_to_the_support_address_opens_a_guest_ticket,
     a_customers_mail_to_the_support_address_opens_a_ticket,
     any_agent_answers_mail_to_the_support_address,

@@ -368,7 +368,8 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
         message.thread = Some(reply_address::thread_id(app, &notification.number));
         // Each mail its own reply address (email in on): written before
         // the mail goes, so a reply can never arrive before it works.
-        let minted = reply_address::mint(app, &notification.number, &recipient.email)?;
+        let internal_only = notification.events.iter().all(|e| e.kind.is_internal());
+        let minted = reply_address::mint(app, &notification.number, &recipient.email, internal_only)?;
         let reply_to = match minted {
             Some((address, write)) => match app.store.write(write).await {
                 Ok(()) => Some(address),

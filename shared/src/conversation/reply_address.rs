@@ -55,9 +55,10 @@ pub fn thread_id(app: &App, number: &TicketNumber) -> String {
     format!("{number}@{host}")
 }
 
-/// A new reply address for a mail about `number` to `to`, and the write
-/// that makes it work; `None` when email in is off.
-pub fn mint(app: &App, number: &TicketNumber, to: &Email) -> Result<Option<(String, Write)>> {
+/// A new reply address for a mail about `number` to `to` (`internal`: a
+/// mail of internal notes only), and the write that makes it work; `None`
+/// when email in is off.
+pub fn mint(app: &App, number: &TicketNumber, to: &Email, internal: bool) -> Result<Option<(String, Write)>> {
     let Some(base) = &app.settings.reply_address else {
         return Ok(None);
     };
@@ -67,6 +68,7 @@ pub fn mint(app: &App, number: &TicketNumber, to: &Email) -> Result<Option<(Stri
     let reply = ReplyAddress {
         ticket: *number,
         email: to.clone(),
+        internal,
     };
     let write = Write::Put {
         item: model::reply_address_item(&crate::secret::digest(&token), &reply, expires_at)?,

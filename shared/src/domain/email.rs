@@ -24,7 +24,9 @@ pub struct Email(String);
 /// Requests are checked with [`Email::parse`] / [`Email::field`].
 impl<'de> Deserialize<'de> for Email {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self(String::deserialize(deserializer)?.trim().to_lowercase()))
+        Ok(Self(
+            String::deserialize(deserializer)?.trim().to_ascii_lowercase(),
+        ))
     }
 }
 
@@ -32,7 +34,12 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim().to_lowercase();
+        // ASCII only, folded as ASCII: a Unicode fold would make the Kelvin
+        // sign `K` equal to `k`, so two different addresses would meet.
+        if !raw.is_ascii() {
+            return Err("must be written in ASCII letters, digits and punctuation".into());
+        }
+        let value = raw.trim().to_ascii_lowercase();
         if value.is_empty() {
             return Err("must not be empty".into());
         }
@@ -134,6 +141,16 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn letters_that_fold_into_ascii_are_not_ascii() {
+        // The Kelvin sign lowercases to `k`: it must not meet ann@kacme.example.
+        assert!(Email::parse("ann@\u{212A}acme.example").is_err());
+        assert_eq!(
+            Email::parse(" Ann@ACME.example ").unwrap().as_str(),
+            "ann@acme.example"
+        );
     }
 
     #[test]

@@ -80,13 +80,33 @@ pub enum Refused {
     NotOnTheTicket,
     /// Nothing written once the quotes and signature are removed.
     Empty,
-    /// Past the hourly limit of its sender or its ticket.
+    /// Past the hourly limit of its sender, its ticket, or of requests by mail.
     TooMany,
+    /// A new request, or a reply to the support address, whose `From`
+    /// nothing vouches for (no DMARC pass, no DKIM signature of its domain):
+    /// anyone can write any `From`.
+    Unverified,
+    /// What it asks is refused by the rules a request from the portal
+    /// meets (an unusable subject, a Message-ID reused for other text, ...).
+    Invalid(String),
 }
+
+/// Requests by mail from strangers the desk takes in an hour, all senders together.
+pub const GUEST_REQUESTS_PER_HOUR: i64 = 50;
 
 /// Reads `raw` and does what it asks, if its sender may; `authenticity` is
 /// what the receiving side found of the sender (SES's verdicts in AWS).
 pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Result<Outcome> {
+    match receive_checked(app, raw, authenticity).await {
+        // A failure of ours, or work in progress: receiving again may help.
+        Err(err) if err.status() >= 500 || matches!(err, crate::Error::Conflict(_)) => Err(err),
+        // Refused by the rules: receiving it again would be refused again.
+        Err(err) => Ok(refused(Refused::Invalid(err.to_string()), None)),
+        outcome => outcome,
+    }
+}
+
+async fn receive_checked(app: &App, raw: &[u8], authenticity: Authenticity) -> Result<Outcome> {
     let Ok(mail) = InboundMessage::parse(raw) else {
         return Ok(refused(Refused::Unreadable, None));
     };
@@ -111,7 +131,7 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
         .find_map(|address| reply_address::token_of(app, address))
     else {
         if mail.recipients.iter().any(|address| desk.contains(address)) {
-            return open_request(app, &mail, raw).await;
+            return open_request(app, &mail, raw, authenticity).await;
         }
         return Ok(refused(Refused::NoReplyAddress, Some(&mail)));
     };
@@ -123,14 +143,21 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     let Some(from) = mail.from.as_deref().and_then(|from| Email::parse(from).ok()) else {
         return Ok(refused(Refused::NotTheRecipient, Some(&mail)));
     };
-    if from != reply.email && !(reply.email == app.settings.support_email && is_agent(app, &from).await?) {
+    // Support's mail reaches every agent; an agent other than the one it
+    // was mailed to is taken only if their domain vouches for the From.
+    let as_support = reply.email == app.settings.support_email
+        && authenticity == Authenticity::Pass
+        && is_agent(app, &from).await?;
+    if from != reply.email && !as_support {
         return Ok(refused(Refused::NotTheRecipient, Some(&mail)));
     }
     let Some((ticket, actor)) = author(app, &reply.ticket, &from).await? else {
         return Ok(refused(Refused::NotOnTheTicket, Some(&mail)));
     };
     let mut text = fit(&reply_text(&mail.text), MAX_TEXT);
-    let internal = matches!(actor, Actor::Agent { .. }) && take_internal_mark(&mut text);
+    // A reply to support's internal mail stays internal, marked or not.
+    let agent = matches!(actor, Actor::Agent { .. });
+    let internal = agent && (take_internal_mark(&mut text) || reply.internal);
     if text.is_empty() {
         return Ok(refused(Refused::Empty, Some(&mail)));
     }
@@ -156,7 +183,7 @@ pub async fn receive(app: &App, raw: &[u8], authenticity: Authenticity) -> Resul
     let added = conversation::add_note_once(app, &actor, &ticket.number, note, Some(key)).await?;
     let replayed = added.replayed();
     if !replayed {
-        attach(app, &actor, &ticket.number, &mail).await?;
+        attach(app, &actor, &ticket.number, &mail, internal).await?;
     }
     Ok(Outcome::Noted {
         ticket: ticket.number,
@@ -190,7 +217,15 @@ fn mail_id(mail: &InboundMessage, raw: &[u8]) -> String {
 /// A mail to the support address: a ticket (subject → title, what was
 /// written → description), once per Message-ID; a customer's in their
 /// organization, a stranger's as a guest's.
-async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Outcome> {
+async fn open_request(
+    app: &App,
+    mail: &InboundMessage,
+    raw: &[u8],
+    authenticity: Authenticity,
+) -> Result<Outcome> {
+    if authenticity != Authenticity::Pass {
+        return Ok(refused(Refused::Unverified, Some(mail)));
+    }
     let Some(from) = mail.from.as_deref().and_then(|from| Email::parse(from).ok()) else {
         return Ok(refused(Refused::UnknownSender, Some(mail)));
     };
@@ -251,7 +286,7 @@ async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Ou
     let replayed = opened.replayed();
     let number = opened.into_value().ticket.number;
     if !replayed {
-        attach(app, &actor, &number, mail).await?;
+        attach(app, &actor, &number, mail, false).await?;
     }
     Ok(Outcome::Opened {
         ticket: number,
@@ -262,19 +297,30 @@ async fn open_request(app: &App, mail: &InboundMessage, raw: &[u8]) -> Result<Ou
 /// The mail's files, added as `actor` would upload them from the portal:
 /// the same rules for names, types, sizes and files per ticket, then the
 /// same check of what each file really is. A file refused by those rules
-/// is left out (logged; the note stands); a failure of ours fails the mail,
-/// to be received again.
-async fn attach(app: &App, actor: &Actor, number: &TicketNumber, mail: &InboundMessage) -> Result<()> {
-    for file in &mail.files {
+/// is left out (logged; the note stands), and a full ticket takes no more;
+/// a failure of ours fails the mail, to be received again. The files of
+/// an internal note are internal.
+async fn attach(
+    app: &App,
+    actor: &Actor,
+    number: &TicketNumber,
+    mail: &InboundMessage,
+    internal: bool,
+) -> Result<()> {
+    for file in mail.files.iter().take(attachments::MAX_PER_TICKET) {
         let request = UploadRequest {
             file_name: file.file_name.clone(),
             content_type: file.content_type.clone(),
             size: file.bytes.len() as u64,
-            internal: false,
+            internal,
         };
         let grant = match attachments::request_upload(app, actor, number, request).await {
             Ok(grant) => grant,
             Err(err @ (crate::Error::Unavailable(_) | crate::Error::Internal(_))) => return Err(err),
+            Err(full @ crate::Error::Conflict(_)) => {
+                tracing::info!(reason = %full, "the ticket takes no more files; the rest of the mail's are left out");
+                break;
+            }
             Err(refused) => {
                 tracing::info!(file = %file.file_name, reason = %refused, "a file of a received mail was not attached");
                 continue;
@@ -310,13 +356,21 @@ async fn open_guest_request(
     // The name they wrote under, else their address's local part.
     let name = match name {
         Some(name) => name,
-        None => OptionalText::parse("contact_name", from.as_str().split('@').next().unwrap_or("guest"))?,
+        None => OptionalText::parse(
+            "contact_name",
+            &fit(from.as_str().split('@').next().unwrap_or("guest"), MAX_TITLE),
+        )?,
     };
     new.contact.name = Some(name.clone());
     let language = mail
         .header("content-language")
         .and_then(|tag| Language::from_code(tag.trim().get(..2).unwrap_or_default()));
     let source = format!("mail:{}", from.as_str().rsplit('@').next().unwrap_or_default());
+    // Besides the web form's limits (per address, per domain here), one for
+    // all strangers' mail together: sending domains are free to choose.
+    if throttle::count(app, "mail-in-guests", "all", WINDOW).await?.count > GUEST_REQUESTS_PER_HOUR {
+        return Ok(refused(Refused::TooMany, Some(mail)));
+    }
     let key = RequestKey::of_caller(
         &format!("mail:{from}"),
         "mail-guest-ticket",

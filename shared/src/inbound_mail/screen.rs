@@ -14,10 +14,15 @@ use super::noise::{self, Kind};
 /// receiving host added (`from_header`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Authenticity {
+    /// The author's domain vouches for the mail: DMARC passed, or a DKIM
+    /// signature of the `From` domain did. Only such mail may open a ticket
+    /// or speak for an agent through the support address.
     Pass,
     /// The check that failed: `spf`, `dkim`, `dmarc`, `spam` or `virus`.
     Fail(&'static str),
-    /// Nothing was checked (a mail dropped in the local inbox).
+    /// Nothing failed, and nothing vouches for the `From` either (no
+    /// verdict, or only SPF, which is about the envelope sender). Enough
+    /// for a reply to a reply address, whose token and recipient must match.
     Unchecked,
 }
 
@@ -50,21 +55,56 @@ impl Authenticity {
         let Some(field) = ours else {
             return Self::Unchecked;
         };
-        let results: Vec<(String, String)> = field
+        // (method, result, the rest: `header.d=acme.example ...`)
+        let results: Vec<(String, String, String)> = field
             .split(';')
             .skip(1)
             .filter_map(|part| {
                 let (method, rest) = part.trim().split_once('=')?;
-                let result = rest.split_whitespace().next().unwrap_or_default();
-                Some((method.trim().to_lowercase(), result.to_lowercase()))
+                let (result, properties) = rest
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .unwrap_or((rest.trim(), ""));
+                Some((
+                    method.trim().to_lowercase(),
+                    result.to_lowercase(),
+                    properties.to_lowercase(),
+                ))
             })
             .collect();
-        let result = |method: &str| results.iter().find(|(m, _)| m == method).map(|(_, r)| r.as_str());
+        let result = |method: &str| {
+            results
+                .iter()
+                .find(|(m, _, _)| m == method)
+                .map(|(_, r, _)| r.as_str())
+        };
+        let from_domain = mail
+            .from
+            .as_deref()
+            .and_then(|from| from.rsplit_once('@'))
+            .map(|(_, domain)| domain);
+        // A passing signature of the From domain itself (`header.d=` or `header.i=@`).
+        let signed_by_from = from_domain.is_some_and(|domain| {
+            results.iter().any(|(method, result, properties)| {
+                method == "dkim"
+                    && result == "pass"
+                    && properties.split_whitespace().any(|property| {
+                        property.strip_prefix("header.d=") == Some(domain)
+                            || property
+                                .strip_prefix("header.i=")
+                                .and_then(|i| i.rsplit_once('@'))
+                                .map(|(_, d)| d)
+                                == Some(domain)
+                    })
+            })
+        });
         match (result("dmarc"), result("spf"), result("dkim")) {
             (Some("fail"), _, _) => Self::Fail("dmarc"),
             (None, Some("fail"), dkim) if dkim != Some("pass") => Self::Fail("spf"),
             (None, _, Some("fail")) => Self::Fail("dkim"),
-            _ => Self::Pass,
+            (Some("pass"), _, _) => Self::Pass,
+            _ if signed_by_from => Self::Pass,
+            _ => Self::Unchecked,
         }
     }
 }
@@ -134,9 +174,42 @@ mod tests {
             Authenticity::from_header(&failed, "other.example"),
             Authenticity::Unchecked
         );
-        let forwarded = mail(&[("Authentication-Results", "mx.desk.example; spf=fail; dkim=pass")]);
+        // Forwarded on the way (SPF fails), signed by the author's domain: vouched for.
+        let forwarded = mail(&[(
+            "Authentication-Results",
+            "mx.desk.example; spf=fail; dkim=pass header.d=acme.example",
+        )]);
         assert_eq!(
             Authenticity::from_header(&forwarded, "mx.desk.example"),
+            Authenticity::Pass
+        );
+        // Signed by some other domain, or only SPF: nothing vouches for the From.
+        for weak in [
+            "mx.desk.example; dkim=pass header.d=elsewhere.example",
+            "mx.desk.example; spf=pass smtp.mailfrom=acme.example",
+            "mx.desk.example; dkim=pass",
+        ] {
+            let mail = mail(&[("Authentication-Results", weak)]);
+            assert_eq!(
+                Authenticity::from_header(&mail, "mx.desk.example"),
+                Authenticity::Unchecked,
+                "{weak}"
+            );
+        }
+        let aligned = mail(&[(
+            "Authentication-Results",
+            "mx.desk.example; dkim=pass header.i=@acme.example",
+        )]);
+        assert_eq!(
+            Authenticity::from_header(&aligned, "mx.desk.example"),
+            Authenticity::Pass
+        );
+        let dmarc = mail(&[(
+            "Authentication-Results",
+            "mx.desk.example; dmarc=pass header.from=acme.example",
+        )]);
+        assert_eq!(
+            Authenticity::from_header(&dmarc, "mx.desk.example"),
             Authenticity::Pass
         );
         let spoofed = mail(&[(

@@ -48,6 +48,9 @@ pub fn sending_item(key: &Key, claim: &str, lease_until: i64, expires_at: i64) -
 pub struct ReplyAddress {
     pub ticket: TicketNumber,
     pub email: Email,
+    /// Mailed with internal notes only (support's): a reply stays internal.
+    #[serde(default)]
+    pub internal: bool,
 }
 
 /// The reply address whose token has `digest`, kept until `expires_at`.
