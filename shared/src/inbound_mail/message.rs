@@ -184,6 +184,23 @@ fn file_name(part: &mail_parser::MessagePart<'_>) -> Option<String> {
         .map(str::to_owned)
 }
 
+#[cfg(test)]
+impl InboundMessage {
+    /// A plain mail from ann@acme.example with these header fields, for tests.
+    pub(super) fn from_ann(headers: &[(&str, &str)], subject: &str) -> Self {
+        Self {
+            from: Some("ann@acme.example".into()),
+            subject: subject.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_lowercase(), (*v).to_owned()))
+                .collect(),
+            content_type: "text/plain".into(),
+            ..Self::default()
+        }
+    }
+}
+
 fn type_and_subtype(ct: &mail_parser::ContentType<'_>) -> String {
     match ct.subtype() {
         Some(subtype) => format!("{}/{}", ct.ctype(), subtype).to_lowercase(),

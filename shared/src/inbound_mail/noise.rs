@@ -130,16 +130,7 @@ mod tests {
     use super::*;
 
     fn mail(headers: &[(&str, &str)], subject: &str) -> InboundMessage {
-        InboundMessage {
-            from: Some("ann@acme.example".into()),
-            subject: subject.into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_lowercase(), (*v).to_owned()))
-                .collect(),
-            content_type: "text/plain".into(),
-            ..InboundMessage::default()
-        }
+        InboundMessage::from_ann(headers, subject)
     }
 
     #[test]

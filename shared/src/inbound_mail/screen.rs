@@ -148,15 +148,7 @@ mod tests {
     use super::*;
 
     fn mail(headers: &[(&str, &str)]) -> InboundMessage {
-        InboundMessage {
-            from: Some("ann@acme.example".into()),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_lowercase(), (*v).to_owned()))
-                .collect(),
-            content_type: "text/plain".into(),
-            ..InboundMessage::default()
-        }
+        InboundMessage::from_ann(headers, "")
     }
 
     #[test]
