@@ -19,7 +19,7 @@ use crate::common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use servicedesk_shared::inbound_mail::message::InboundMessage;
 use servicedesk_shared::inbound_mail::noise::Kind;
 use servicedesk_shared::inbound_mail::receive::{self, Outcome, Refused};
@@ -47,6 +47,28 @@ fn corpus_dir() -> Option<PathBuf> {
     }
     let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/mail-corpus");
     beside.join("corpus.json").is_file().then_some(beside)
+}
+
+/// The corpus folder and its 40 entries; `None` (said on stderr) when the
+/// corpus is not there, and the test is skipped.
+fn corpus() -> Option<(PathBuf, Vec<Value>)> {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
+        return None;
+    };
+    let entries: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap();
+    assert_eq!(entries.len(), 40, "the corpus has its 40 messages");
+    Some((dir, entries))
+}
+
+/// Whether `note` is the entry's `expected` text, or one of its
+/// `acceptable_alternatives`, under its comparison.
+fn is_expected_note(entry: &Value, expected: &str, note: &str) -> bool {
+    let compare = entry["compare"].as_str().unwrap_or("normalized");
+    std::iter::once(expected.to_owned())
+        .chain(strings(entry, "acceptable_alternatives"))
+        .any(|text| same(compare, note, &text))
 }
 
 /// Replaces the header field `name` (and its folded lines), body untouched.
@@ -110,13 +132,7 @@ fn strings(entry: &Value, field: &str) -> Vec<String> {
 
 #[test]
 fn every_corpus_message_gets_its_expected_outcome() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
-        return;
-    };
-    let entries: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap();
-    assert_eq!(entries.len(), 40, "the corpus has its 40 messages");
+    let Some((dir, entries)) = corpus() else { return };
     let mut failures = Vec::new();
     for entry in &entries {
         let file = entry["file"].as_str().unwrap();
@@ -171,10 +187,7 @@ fn every_corpus_message_gets_its_expected_outcome() {
                     continue;
                 }
                 let note = reply_text(&mail.text);
-                let compare = entry["compare"].as_str().unwrap_or("normalized");
-                let accepted =
-                    std::iter::once(expected.to_owned()).chain(strings(entry, "acceptable_alternatives"));
-                if !accepted.into_iter().any(|text| same(compare, &note, &text)) {
+                if !is_expected_note(entry, expected, &note) {
                     failures.push(format!("{file}: the note is {note:?}, expected {expected:?}"));
                 }
                 for quoted in strings(entry, "must_not_contain") {
@@ -206,10 +219,7 @@ fn every_corpus_message_gets_its_expected_outcome() {
 
 #[test]
 fn a_verdict_from_another_host_is_not_trusted() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
-        return;
-    };
+    let Some((dir, _)) = corpus() else { return };
     let raw = std::fs::read(dir.join("38-dmarc-fail.eml")).unwrap();
     let mail = InboundMessage::parse(&raw).unwrap();
     assert_eq!(
@@ -226,21 +236,12 @@ fn a_verdict_from_another_host_is_not_trusted() {
 /// her (with the text expected, told to support once), or nothing at all
 /// (no note, no mail, the ticket unchanged, nothing of it on the ticket).
 async fn every_corpus_message_through_the_inbound_path(store: Arc<dyn ItemStore>) {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: no mail corpus beside the checkout (set SERVICEDESK_MAIL_CORPUS)");
-        return;
-    };
-    let entries: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap();
+    let Some((dir, entries)) = corpus() else { return };
     let d = desk(store).await;
     d.assigned_ticket().await;
-    d.call(
-        "ticket-notes",
-        &d.sam,
-        Some(serde_json::json!({ "text": "Please try again." })),
-    )
-    .await;
-    let notification = d.mail_to("ann@acme.example").await;
+    let notification = d
+        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await;
     let reply_to = notification.reply_to.clone().unwrap();
     let thread = notification.message_id.clone().unwrap();
     let mut failures = Vec::new();
@@ -326,10 +327,7 @@ async fn every_corpus_message_through_the_inbound_path(store: Arc<dyn ItemStore>
                     failures.push(format!("{file}: {} notes added", added.len()));
                     continue;
                 };
-                let compare = entry["compare"].as_str().unwrap_or("normalized");
-                let accepted =
-                    std::iter::once(expected.to_owned()).chain(strings(entry, "acceptable_alternatives"));
-                if *author != "demo-ann" || !accepted.into_iter().any(|text| same(compare, note, &text)) {
+                if *author != "demo-ann" || !is_expected_note(entry, expected, note) {
                     failures.push(format!("{file}: the note by {author} is {note:?}"));
                 }
                 // Support hears of the note once (and of each file), Ann of nothing.

@@ -92,6 +92,12 @@ impl Desk {
             .expect("received")
     }
 
+    /// `token`'s note, and the notification it sent to `to`.
+    pub(crate) async fn note_mailed_to(&self, token: &str, note: Value, to: &str) -> Message {
+        self.call("ticket-notes", token, Some(note)).await;
+        self.mail_to(to).await
+    }
+
     pub(crate) async fn history(&self, token: &str) -> Vec<Value> {
         let ticket = self.call("get-ticket", token, None).await;
         ticket.body["history"].as_array().unwrap().clone()
@@ -123,13 +129,9 @@ pub(crate) fn notes(history: &[Value]) -> Vec<(&str, &str)> {
 async fn a_reply_by_email_becomes_a_note_by_its_recipient(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.assigned_ticket().await;
-    d.call(
-        "ticket-notes",
-        &d.sam,
-        Some(json!({ "text": "Please try again." })),
-    )
-    .await;
-    let notification = d.mail_to("ann@acme.example").await;
+    let notification = d
+        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await;
     // The mail names its thread and a reply address of Ann's own.
     assert_eq!(
         notification.thread.as_deref(),
@@ -232,9 +234,11 @@ async fn a_reply_by_email_becomes_a_note_by_its_recipient(store: Arc<dyn ItemSto
 async fn a_reply_to_a_closed_ticket_reopens_it(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.assigned_ticket().await;
-    d.call("ticket-notes", &d.sam, Some(json!({ "text": "Fixed." })))
-        .await;
-    let address = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    let address = d
+        .note_mailed_to(&d.sam, json!({ "text": "Fixed." }), "ann@acme.example")
+        .await
+        .reply_to
+        .unwrap();
     d.call("update-ticket", &d.ann, Some(json!({ "status": "closed" })))
         .await;
     d.deliver().await;
@@ -253,9 +257,11 @@ async fn a_reply_to_a_closed_ticket_reopens_it(store: Arc<dyn ItemStore>) {
 async fn agents_reply_by_email_and_may_keep_it_internal(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.assigned_ticket().await;
-    d.call("ticket-notes", &d.ann, Some(json!({ "text": "Still broken." })))
-        .await;
-    let address = d.mail_to("sam@support.example").await.reply_to.unwrap();
+    let address = d
+        .note_mailed_to(&d.ann, json!({ "text": "Still broken." }), "sam@support.example")
+        .await
+        .reply_to
+        .unwrap();
     let public = reply(
         "sam@support.example",
         &address,
@@ -306,14 +312,16 @@ async fn people_a_ticket_was_shared_with_reply_by_email(store: Arc<dyn ItemStore
     )
     .await;
     d.desk.mail.take();
-    d.call(
-        "ticket-notes",
-        &d.sam,
-        // Named: the notifications of notes go to accounts and named addresses.
-        Some(json!({ "text": "Carol, can you check the cabling?", "notify": "carol@partner.example" })),
-    )
-    .await;
-    let address = d.mail_to("carol@partner.example").await.reply_to.unwrap();
+    // Named: the notifications of notes go to accounts and named addresses.
+    let address = d
+        .note_mailed_to(
+            &d.sam,
+            json!({ "text": "Carol, can you check the cabling?", "notify": "carol@partner.example" }),
+            "carol@partner.example",
+        )
+        .await
+        .reply_to
+        .unwrap();
     let mail = reply(
         "carol@partner.example",
         &address,
@@ -395,9 +403,11 @@ async fn any_agent_answers_mail_to_the_support_address(store: Arc<dyn ItemStore>
     let d = desk(store).await;
     d.call("create-ticket", &d.ann, None).await;
     d.deliver().await;
-    d.call("ticket-notes", &d.ann, Some(json!({ "text": "Anyone there?" })))
-        .await;
-    let address = d.mail_to(testing::SUPPORT_EMAIL).await.reply_to.unwrap();
+    let address = d
+        .note_mailed_to(&d.ann, json!({ "text": "Anyone there?" }), testing::SUPPORT_EMAIL)
+        .await
+        .reply_to
+        .unwrap();
     let sam = reply(
         "sam@support.example",
         &address,
@@ -564,9 +574,11 @@ async fn a_from_nothing_vouches_for_opens_nothing(store: Arc<dyn ItemStore>) {
     );
     d.assigned_ticket().await;
     // Ann's own reply address needs only its token and her address.
-    d.call("ticket-notes", &d.sam, Some(json!({ "text": "Which printer?" })))
-        .await;
-    let to_ann = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    let to_ann = d
+        .note_mailed_to(&d.sam, json!({ "text": "Which printer?" }), "ann@acme.example")
+        .await
+        .reply_to
+        .unwrap();
     let ann = reply(
         "ann@acme.example",
         &to_ann,
@@ -612,13 +624,11 @@ async fn a_from_nothing_vouches_for_opens_nothing(store: Arc<dyn ItemStore>) {
 async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.assigned_ticket().await;
-    d.call(
-        "ticket-notes",
-        &d.sam,
-        Some(json!({ "text": "Please try again." })),
-    )
-    .await;
-    let address = d.mail_to("ann@acme.example").await.reply_to.unwrap();
+    let address = d
+        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await
+        .reply_to
+        .unwrap();
     let inbox = tempfile::tempdir().unwrap();
     let mail = reply(
         "ann@acme.example",

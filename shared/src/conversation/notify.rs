@@ -349,6 +349,9 @@ async fn release(app: &App, key: crate::store::Key, claim: String) -> Result<()>
 pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
     let expires_at = (app.clock.now() + KEEP).unix_timestamp();
     let mut retry: Option<crate::Error> = None;
+    // The same for every recipient: the thread, and whether a reply answers internal notes only.
+    let thread = reply_address::thread_id(app, &notification.number);
+    let internal_only = notification.events.iter().all(|e| e.kind.is_internal());
     for recipient in &notification.recipients {
         let Some(mut message) = compose(app, notification, recipient) else {
             continue;
@@ -365,10 +368,9 @@ pub async fn deliver(app: &App, notification: &Notification) -> Result<()> {
             }
         };
         message.message_id = Some(message_id(&notification.id, &recipient.email));
-        message.thread = Some(reply_address::thread_id(app, &notification.number));
+        message.thread = Some(thread.clone());
         // Each mail its own reply address (email in on): written before
         // the mail goes, so a reply can never arrive before it works.
-        let internal_only = notification.events.iter().all(|e| e.kind.is_internal());
         let minted = reply_address::mint(app, &notification.number, &recipient.email, internal_only)?;
         let reply_to = match minted {
             Some((address, write)) => match app.store.write(write).await {
