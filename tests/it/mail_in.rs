@@ -429,6 +429,62 @@ async fn any_agent_answers_mail_to_the_support_address(store: Arc<dyn ItemStore>
     assert_eq!(d.receive(&bob).await, Outcome::Refused(Refused::NotTheRecipient));
 }
 
+/// The same mail delivered many times at once (retried events, a second
+/// copy): one note, one ticket, one confirmation; the others replay them.
+async fn the_same_mail_delivered_at_once_counts_once(store: Arc<dyn ItemStore>) {
+    let d = desk(store).await;
+    d.assigned_ticket().await;
+    let address = d
+        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await
+        .reply_to
+        .unwrap();
+    let mail = reply(
+        "ann@acme.example",
+        &address,
+        "race1@acme.example",
+        "",
+        "Done, thanks.",
+    );
+    let outcomes = futures_util::future::join_all((0..8).map(|_| d.receive(&mail))).await;
+    let fresh = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Noted { replayed: false, .. }))
+        .count();
+    assert_eq!(fresh, 1, "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Outcome::Noted { .. })),
+        "{outcomes:?}"
+    );
+    let done = notes(&d.history(&d.ann).await)
+        .iter()
+        .filter(|(_, text)| *text == "Done, thanks.")
+        .count();
+    assert_eq!(done, 1);
+    // A stranger's request, eight times at once: one guest ticket, one confirmation.
+    let request = format!(
+        "From: eve@elsewhere.example\r\nTo: {}\r\nSubject: Help\r\nMessage-ID: <race2@elsewhere.example>\r\n\r\nPlease call me.\r\n",
+        testing::SUPPORT_EMAIL
+    );
+    let opened = futures_util::future::join_all((0..8).map(|_| d.receive(&request))).await;
+    let tickets: std::collections::BTreeSet<String> = opened
+        .iter()
+        .map(|o| match o {
+            Outcome::Opened { ticket, .. } => ticket.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(tickets.len(), 1, "{opened:?}");
+    let confirmations = d
+        .desk
+        .mail
+        .take()
+        .into_iter()
+        .filter(|m| m.to[0].as_str() == "eve@elsewhere.example")
+        .count();
+    assert_eq!(confirmations, 1);
+}
+
 /// A customer writes to the support address: a ticket in her organization,
 /// once however often the mail is delivered; nobody else opens one so.
 async fn a_customers_mail_to_the_support_address_opens_a_ticket(store: Arc<dyn ItemStore>) {
@@ -664,6 +720,7 @@ async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>
 }
 
 on_both_backends!(
+    the_same_mail_delivered_at_once_counts_once,
     a_from_nothing_vouches_for_opens_nothing,
     a_strangers_mail_to_the_support_address_opens_a_guest_ticket,
     a_customers_mail_to_the_support_address_opens_a_ticket,
