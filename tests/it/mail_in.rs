@@ -98,6 +98,14 @@ impl Desk {
         self.mail_to(to).await
     }
 
+    /// The reply address of the notification `token`'s note sent to `to`.
+    pub(crate) async fn reply_address_of_note(&self, token: &str, note: Value, to: &str) -> String {
+        self.note_mailed_to(token, note, to)
+            .await
+            .reply_to
+            .unwrap_or_else(|| panic!("the notification to {to} has a reply address"))
+    }
+
     pub(crate) async fn history(&self, token: &str) -> Vec<Value> {
         let ticket = self.call("get-ticket", token, None).await;
         ticket.body["history"].as_array().unwrap().clone()
@@ -235,10 +243,8 @@ async fn a_reply_to_a_closed_ticket_reopens_it(store: Arc<dyn ItemStore>) {
     let d = desk(store).await;
     d.assigned_ticket().await;
     let address = d
-        .note_mailed_to(&d.sam, json!({ "text": "Fixed." }), "ann@acme.example")
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.sam, json!({ "text": "Fixed." }), "ann@acme.example")
+        .await;
     d.call("update-ticket", &d.ann, Some(json!({ "status": "closed" })))
         .await;
     d.deliver().await;
@@ -258,10 +264,8 @@ async fn agents_reply_by_email_and_may_keep_it_internal(store: Arc<dyn ItemStore
     let d = desk(store).await;
     d.assigned_ticket().await;
     let address = d
-        .note_mailed_to(&d.ann, json!({ "text": "Still broken." }), "sam@support.example")
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.ann, json!({ "text": "Still broken." }), "sam@support.example")
+        .await;
     let public = reply(
         "sam@support.example",
         &address,
@@ -314,14 +318,12 @@ async fn people_a_ticket_was_shared_with_reply_by_email(store: Arc<dyn ItemStore
     d.desk.mail.take();
     // Named: the notifications of notes go to accounts and named addresses.
     let address = d
-        .note_mailed_to(
+        .reply_address_of_note(
             &d.sam,
             json!({ "text": "Carol, can you check the cabling?", "notify": "carol@partner.example" }),
             "carol@partner.example",
         )
-        .await
-        .reply_to
-        .unwrap();
+        .await;
     let mail = reply(
         "carol@partner.example",
         &address,
@@ -404,10 +406,8 @@ async fn any_agent_answers_mail_to_the_support_address(store: Arc<dyn ItemStore>
     d.call("create-ticket", &d.ann, None).await;
     d.deliver().await;
     let address = d
-        .note_mailed_to(&d.ann, json!({ "text": "Anyone there?" }), testing::SUPPORT_EMAIL)
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.ann, json!({ "text": "Anyone there?" }), testing::SUPPORT_EMAIL)
+        .await;
     let sam = reply(
         "sam@support.example",
         &address,
@@ -435,10 +435,8 @@ async fn the_same_mail_delivered_at_once_counts_once(store: Arc<dyn ItemStore>) 
     let d = desk(store).await;
     d.assigned_ticket().await;
     let address = d
-        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await;
     let mail = reply(
         "ann@acme.example",
         &address,
@@ -631,10 +629,8 @@ async fn a_from_nothing_vouches_for_opens_nothing(store: Arc<dyn ItemStore>) {
     d.assigned_ticket().await;
     // Ann's own reply address needs only its token and her address.
     let to_ann = d
-        .note_mailed_to(&d.sam, json!({ "text": "Which printer?" }), "ann@acme.example")
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.sam, json!({ "text": "Which printer?" }), "ann@acme.example")
+        .await;
     let ann = reply(
         "ann@acme.example",
         &to_ann,
@@ -681,10 +677,8 @@ async fn the_local_inbox_takes_replies_dropped_into_it(store: Arc<dyn ItemStore>
     let d = desk(store).await;
     d.assigned_ticket().await;
     let address = d
-        .note_mailed_to(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
-        .await
-        .reply_to
-        .unwrap();
+        .reply_address_of_note(&d.sam, json!({ "text": "Please try again." }), "ann@acme.example")
+        .await;
     let inbox = tempfile::tempdir().unwrap();
     let mail = reply(
         "ann@acme.example",
